@@ -1,0 +1,111 @@
+import type { Pause, RunSummary, RunView, StepRecord } from '../../src/contracts/run';
+import type { CatalogEntry } from '../../src/catalog/registry';
+
+/**
+ * Seed 002's (Reminix) response shapes. Documented names stay as documented (`run_id`,
+ * `pendingAction`, `agentName`, `createdAt`); holdpoint's additions are snake_case.
+ */
+
+export function presentPendingAction(pause: Pause) {
+  return {
+    step: pause.step,
+    type: pause.type,
+    message: pause.message,
+    ...(pause.options ? { options: pause.options } : {}),
+    ...(pause.input_schema ? { inputSchema: pause.input_schema } : {}),
+    ...(pause.assignee ? { assignee: pause.assignee } : {}),
+    request_id: pause.request_id,
+    ...(pause.title ? { title: pause.title } : {}),
+    ...(pause.context !== undefined ? { context: pause.context } : {}),
+    created_at: pause.created_at,
+    ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
+    on_timeout: pause.on_timeout,
+  };
+}
+
+export function presentStep(step: StepRecord) {
+  return {
+    name: step.name,
+    status: step.status,
+    ...(step.output !== undefined ? { output: step.output } : {}),
+    ...(step.error ? { error: step.error.message, error_type: step.error.type } : {}),
+    type: step.type,
+    ...(step.title ? { title: step.title } : {}),
+    ...(step.attempts !== undefined ? { attempts: step.attempts } : {}),
+    ...(step.branch !== undefined ? { branch: step.branch } : {}),
+    ...(step.request_id ? { request_id: step.request_id } : {}),
+    ...(step.decision ? { decision: step.decision } : {}),
+    started_at: step.started_at,
+    ...(step.ended_at ? { ended_at: step.ended_at } : {}),
+  };
+}
+
+/** `output` as seed 002 documents it: status, steps, result, pendingAction (+ error when failed). */
+export function presentOutput(run: RunView) {
+  return {
+    status: run.status,
+    steps: run.steps.map(presentStep),
+    result: run.status === 'completed' ? run.result : null,
+    pendingAction: run.pending[0] ? presentPendingAction(run.pending[0]) : null,
+    ...(run.pending.length > 1 ? { pendingActions: run.pending.map(presentPendingAction) } : {}),
+    ...(run.error ? { error: run.error.message, error_type: run.error.type } : {}),
+  };
+}
+
+/** The start and resume answer: `{ output, run_id }`, plus `status` as the API reference has it. */
+export function presentRunResponse(run: RunView) {
+  return { output: presentOutput(run), run_id: run.run_id, status: run.status };
+}
+
+/** `GET /v1/workflow-runs/{runId}`: the API reference's run object, with `output` as the SDK reads it. */
+export function presentRun(run: RunView) {
+  const output = presentOutput(run);
+  return {
+    id: run.run_id,
+    run_id: run.run_id,
+    agentName: run.workflow,
+    status: run.status,
+    input: { task: run.task, state: run.state },
+    output,
+    state: { steps: output.steps, result: output.result },
+    pendingAction: output.pendingAction,
+    error: run.error,
+    definition: { hash: run.definition_hash, ...(run.definition_version ? { version: run.definition_version } : {}) },
+    ...(run.started_by ? { started_by: run.started_by } : {}),
+    ...(run.customer ? { customer: run.customer } : {}),
+    ...(run.cancel_requested ? { cancel_requested: run.cancel_requested } : {}),
+    createdAt: run.started_at,
+    updatedAt: run.updated_at,
+    ...(run.ended_at ? { endedAt: run.ended_at } : {}),
+    last_event_seq: run.last_event_seq,
+  };
+}
+
+export function presentSummary(run: RunSummary) {
+  return {
+    id: run.run_id,
+    run_id: run.run_id,
+    agentName: run.workflow,
+    status: run.status,
+    task: run.task,
+    pendingAction: run.pending[0] ?? null,
+    error: run.error,
+    createdAt: run.started_at,
+    ...(run.updated_at ? { updatedAt: run.updated_at } : {}),
+    ...(run.ended_at ? { endedAt: run.ended_at } : {}),
+  };
+}
+
+export function presentWorkflow({ definition, hash }: CatalogEntry, full: boolean) {
+  const summary = {
+    name: definition.name,
+    type: 'workflow',
+    title: definition.title ?? definition.name,
+    ...(definition.description ? { description: definition.description } : {}),
+    ...(definition.version ? { version: definition.version } : {}),
+    hash,
+    input_schema: definition.input_schema ?? { type: 'object' },
+    steps: definition.steps.map((s) => ({ name: s.name, type: s.type, ...(s.title ? { title: s.title } : {}) })),
+  };
+  return full ? { ...summary, definition } : summary;
+}

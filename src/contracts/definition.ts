@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { Duration } from './duration';
+
+/**
+ * Workflow definitions: plain JSON, validated by these schemas, pinned into each run as a snapshot.
+ * Field names are snake_case on the wire, like every other holdpoint payload.
+ */
+
+const NAME_RULE = 'letters, digits, "_" or "-", starting with a letter (at most 64 characters)';
+
+/** A workflow's name, used in URLs: `POST /v1/agents/{name}/workflow`. */
+export const WorkflowName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, `must be ${NAME_RULE}`);
+export type WorkflowName = z.infer<typeof WorkflowName>;
+
+/** A step's name, unique within its definition; decisions and expressions refer to steps by it. */
+export const StepName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, `must be ${NAME_RULE}`);
+export type StepName = z.infer<typeof StepName>;
+
+/**
+ * A JSONata expression evaluated over the run's context
+ * `{ task, state, steps: { <name>: { status, output, decision } }, run: { id, workflow, started_at } }`.
+ */
+export const Expression = z.string().trim().min(1, 'must be a non-empty JSONata expression');
+export type Expression = z.infer<typeof Expression>;
+
+/** Text with `{{ expression }}` placeholders, rendered when the step is reached. */
+export const Template = z.string().trim().min(1, 'must not be empty').max(4_000);
+
+/** A JSON Schema (draft 2020-12 unless `$schema` says otherwise). */
+export const JsonSchema = z.record(z.string(), z.unknown());
+export type JsonSchema = z.infer<typeof JsonSchema>;
+
+/** A choice offered by a `confirmation` or `decision` pause. */
+export const OptionValue = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,63}$/, 'must be 1-64 letters, digits, spaces or "_.:-"');
+
+const StepBase = {
+  name: StepName,
+  /** A short human title for UIs; the name is used when absent. */
+  title: z.string().max(200).optional(),
+  description: z.string().max(4_000).optional(),
+};
+
+/** Temporal retry policy for a task step, in definition terms. */
+export const StepRetry = z.strictObject({
+  /** @default 5 */
+  maximum_attempts: z.number().int().min(1).max(1_000).optional(),
+  /** @default "1s" */
+  initial_interval: Duration.optional(),
+  /** @default 2 */
+  backoff_coefficient: z.number().min(1).max(100).optional(),
+  /** @default "1m" */
+  maximum_interval: Duration.optional(),
+  /** Error types (the `name` or `type` a handler throws) that are never retried. */
+  non_retryable_errors: z.array(z.string().min(1)).optional(),
+});
+export type StepRetry = z.infer<typeof StepRetry>;
+
+/** Runs a registered task handler (a Temporal activity) and records its output. */
+export const TaskStep = z.strictObject({
+  ...StepBase,
+  type: z.literal('task'),
+  /** The registered handler's name; it is also the activity type shown in the Temporal Web UI. */
+  handler: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, 'must be a handler name (an identifier)'),
+  /**
+   * What the handler receives: one expression, or an object whose values are expressions.
+   * @default the whole run context
+   */
+  input: z.union([Expression, z.record(z.string(), Expression)]).optional(),
+  /** Longest time one attempt may take (Temporal start-to-close timeout). @default "1m" */
+  timeout: Duration.optional(),
+  /** Longest time all attempts together may take (schedule-to-close). @default unbounded */
+  total_timeout: Duration.optional(),
+  /** Longest gap between heartbeats from a long-running handler. @default none */
+  heartbeat_timeout: Duration.optional(),
+  retry: StepRetry.optional(),
+});
+export type TaskStep = z.infer<typeof TaskStep>;
+
+/** What a pause does when its timeout passes without a decision. */
+export const OnTimeout = z.string().min(1);
+
+/** What a rejection (the option `reject`) does to the run. */
+export const OnReject = z.enum(['fail', 'complete', 'continue']);
+export type OnReject = z.infer<typeof OnReject>;
+
+const PauseBase = {
+  ...StepBase,
+  /** What the approver is asked; may hold `{{ expression }}` placeholders. */
+  message: Template,
+  /** What the approver needs to see to decide, e.g. `steps.analysis.output`; shown with the pause. */
+  context: Expression.optional(),
+  /** Who is expected to decide (a user, group or role), shown in the inbox and the Web UI. */
+  assignee: z.string().min(1).max(200).optional(),
+  /** How long the pause waits for a decision. @default until the run's maximum lifetime */
+  timeout: Duration.optional(),
+  /**
+   * `fail` (default: the run fails), `reject` (as if rejected), `skip` (the step is skipped and the run
+   * goes on), or the name of an option to choose it.
+   */
+  on_timeout: OnTimeout.optional(),
+};
+
+const Choice = {
+  /** @default ["approve", "reject"] */
+  options: z
+    .array(OptionValue)
+    .min(1, 'must offer at least one option')
+    .max(20)
+    .refine((options) => new Set(options).size === options.length, 'must not repeat an option')
+    .optional(),
+  /** @default "fail" */
+  on_reject: OnReject.optional(),
+};
+
+/** Asks a person to confirm (or reject) what comes next. */
+export const ConfirmationStep = z.strictObject({ ...PauseBase, ...Choice, type: z.literal('confirmation') });
+export type ConfirmationStep = z.infer<typeof ConfirmationStep>;
+
+/** Asks a person to pick one of several options. */
+export const DecisionStep = z.strictObject({ ...PauseBase, ...Choice, type: z.literal('decision') });
+export type DecisionStep = z.infer<typeof DecisionStep>;
+
+/** Asks a person for a value that must satisfy a JSON Schema. */
+export const InputStep = z.strictObject({
+  ...PauseBase,
+  type: z.literal('input'),
+  input_schema: JsonSchema,
+});
+export type InputStep = z.infer<typeof InputStep>;
+
+export type PauseStep = ConfirmationStep | DecisionStep | InputStep;
+export type ConditionStep = {
+  type: 'condition';
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  /** Evaluated once; its value (as a string, so `true` matches `"true"`) picks a branch. */
+  expression: string;
+  branches: Record<string, Step[]>;
+  /** Taken when no branch matches. @default nothing: the run goes on after the condition */
+  otherwise?: Step[] | undefined;
+};
+export type Step = TaskStep | PauseStep | ConditionStep;
+
+/** Branches on an expression's value; each branch is a list of steps. */
+export const ConditionStep: z.ZodType<ConditionStep> = z.strictObject({
+  ...StepBase,
+  type: z.literal('condition'),
+  expression: Expression,
+  get branches() {
+    return z
+      .record(z.string().min(1), z.array(Step).min(1, 'a branch needs at least one step'))
+      .refine((branches) => Object.keys(branches).length > 0, 'must have at least one branch');
+  },
+  get otherwise() {
+    return z.array(Step).min(1, 'must hold at least one step when given').optional();
+  },
+});
+
+export const Step: z.ZodType<Step> = z.lazy(() =>
+  z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, ConditionStep as never]),
+);
+
+export const PAUSE_TYPES = ['confirmation', 'decision', 'input'] as const;
+export type PauseStepType = (typeof PAUSE_TYPES)[number];
+
+export function isPauseStep(step: Step): step is PauseStep {
+  return (PAUSE_TYPES as readonly string[]).includes(step.type);
+}
+
+/** A workflow definition: what a run does, step by step. */
+export const Definition = z.strictObject({
+  name: WorkflowName,
+  title: z.string().max(200).optional(),
+  description: z.string().max(4_000).optional(),
+  /** A label for people ("2024-06", "v3"); the content hash is the exact identity. */
+  version: z.string().max(64).optional(),
+  /** JSON Schema for `input.state`. @default any object */
+  input_schema: JsonSchema.optional(),
+  /** Longest a run may live, pauses included; past it the run fails. @default HOLDPOINT_MAX_RUN_LIFETIME */
+  max_lifetime: Duration.optional(),
+  /** The run's result once every step is done. @default the output of the last task step */
+  result: Expression.optional(),
+  steps: z.array(Step).min(1, 'a definition needs at least one step'),
+});
+export type Definition = z.infer<typeof Definition>;
+
+/** The options a choice pause offers when its definition names none. */
+export const DEFAULT_OPTIONS = ['approve', 'reject'] as const;
+/** The option whose choice counts as a rejection (see `on_reject`). */
+export const REJECT_OPTION = 'reject';

@@ -1,0 +1,28 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AwaitSettledRequest, CancelRequest, DecisionRequest, EventsQuery } from './decision';
+import type { RunEvent } from './events';
+import type { RunView } from './run';
+
+/**
+ * The run workflow's message contract, for the gateway, tests and any other service.
+ * Naming rule: the wire name is the export name without its kind suffix (`decideUpdate` → `decide`).
+ * From the CLI: `temporal workflow signal --workflow-id <run_id> --name decide --input '{...}'`.
+ */
+
+/** Decide a pending pause; rejected by the validator (nothing written to history) when invalid. */
+export const decideUpdate = defineUpdate<RunView, [DecisionRequest]>('decide');
+
+/** The same decision, fire-and-forget; an invalid one is recorded as a `decision_rejected` event. */
+export const decideSignal = defineSignal<[DecisionRequest]>('decide');
+
+/** Returns the run once it is paused or has ended, waiting at most `wait_ms`. */
+export const awaitSettledUpdate = defineUpdate<RunView, [AwaitSettledRequest]>('awaitSettled');
+
+/** Records who cancels and why; the caller then cancels the workflow execution. */
+export const requestCancelUpdate = defineUpdate<RunView, [CancelRequest]>('requestCancel');
+
+/** The run's current state. */
+export const getRunQuery = defineQuery<RunView>('getRun');
+
+/** A page of the run's event log, after a sequence number. */
+export const getEventsQuery = defineQuery<RunEvent[], [EventsQuery]>('getEvents');

@@ -1,0 +1,35 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** The task queue run workflows and task handlers are polled from. @default "holdpoint" */
+export const DEFAULT_TASK_QUEUE = 'holdpoint';
+
+/** The workflow type of every run. */
+export const RUN_WORKFLOW_TYPE = 'holdpointRun';
+
+/** Prefix of generated run ids (the Temporal workflow id), as seed 002 shows them. */
+export const RUN_ID_PREFIX = 'wfr_';
+
+/** Memo key holding the run's listing summary (one visibility call serves a page of runs). */
+export const RUN_MEMO_KEY = 'holdpoint';
+
+/** Memo key set once at start: the hash of the start request, to tell a retried start from a reused key. */
+export const START_REQUEST_MEMO_KEY = 'holdpoint_start';
+
+/**
+ * Custom search attributes, registered idempotently at start-up. The SQLite visibility store has
+ * 10 Keyword, 3 KeywordList, 3 Bool and 3 Datetime slots per namespace, so spend them sparingly.
+ */
+export const SearchAttributes = {
+  /** running | paused | completed | failed | cancelled */
+  status: defineSearchAttributeKey('HoldpointStatus', SearchAttributeType.KEYWORD),
+  /** The definition's name. */
+  workflow: defineSearchAttributeKey('HoldpointWorkflow', SearchAttributeType.KEYWORD),
+  /** True while at least one pause waits for a decision. */
+  pending: defineSearchAttributeKey('HoldpointPending', SearchAttributeType.BOOL),
+  /** The customer or tenant label given at start. */
+  customer: defineSearchAttributeKey('HoldpointCustomer', SearchAttributeType.KEYWORD),
+  /** The principal that started the run. */
+  startedBy: defineSearchAttributeKey('HoldpointStartedBy', SearchAttributeType.KEYWORD),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);

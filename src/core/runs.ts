@@ -1,0 +1,273 @@
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DecisionRequest } from '../contracts/decision';
+import { ErrorType, HoldpointError } from '../contracts/errors';
+import type { RunEvent } from '../contracts/events';
+import {
+  awaitSettledUpdate,
+  decideUpdate,
+  getEventsQuery,
+  getRunQuery,
+  requestCancelUpdate,
+} from '../contracts/messages';
+import type { RunMemo } from '../contracts/memo';
+import type { RunInput, RunView, RunWorkflow } from '../contracts/run';
+import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
+import { durationToMs } from '../contracts/duration';
+import type { DefinitionCatalog } from '../catalog/registry';
+import { contentHash } from '../catalog/hash';
+import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
+import { newRunId, runIdForKey } from './ids';
+import { fromTemporal, notFound, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from './temporal-errors';
+
+export interface RunServiceOptions {
+  client: Client;
+  catalog: DefinitionCatalog;
+  taskQueue: string;
+  /** Lifetime of runs whose definition sets none. */
+  maxRunLifetimeMs: number;
+  /** Continue-as-new after this many history events (tests force it low). */
+  continueAsNewAfterEvents?: number;
+  /** How long a read waits for a worker to answer before giving up. @default 5s */
+  readTimeoutMs?: number;
+  clock?: () => Date;
+}
+
+export interface StartRunParams {
+  workflow: string;
+  task: string;
+  state?: Record<string, unknown> | undefined;
+  /** A retried start with the same key (and scope) returns the run the first one made. */
+  idempotencyKey?: string | undefined;
+  /** Whose keys these are (the caller's principal); keeps two callers' keys apart. */
+  idempotencyScope?: string | undefined;
+  startedBy?: string | undefined;
+  customer?: string | undefined;
+  /** How long to wait for the first pause or the end before answering with a running run. */
+  waitMs: number;
+}
+
+export interface StartRunResult {
+  run: RunView;
+  /** False when an idempotency key found an earlier run. */
+  created: boolean;
+}
+
+/** Extra time past a caller's wait for Temporal and a worker to answer. */
+const ANSWER_GRACE_MS = 15_000;
+
+/** Runs: start, read, decide, cancel. Every REST face goes through here; nothing here knows HTTP. */
+export class RunService {
+  private readonly client: Client;
+  private readonly clock: () => Date;
+  private readonly readTimeoutMs: number;
+
+  constructor(private readonly options: RunServiceOptions) {
+    this.client = options.client;
+    this.clock = options.clock ?? (() => new Date());
+    this.readTimeoutMs = options.readTimeoutMs ?? 5_000;
+  }
+
+  async start(params: StartRunParams): Promise<StartRunResult> {
+    const { definition, hash } = this.options.catalog.get(params.workflow);
+    const state = params.state ?? {};
+    if (definition.input_schema) {
+      const violations = checkAgainstSchema(definition.input_schema, state, 'input.state');
+      if (violations.length > 0) {
+        throw new HoldpointError(ErrorType.InvalidRequest, `input.state does not match the "${definition.name}" input schema: ${describeViolations(violations)}`, {
+          field: violations[0]!.path,
+          violations,
+        });
+      }
+    }
+
+    const startedAt = this.clock().toISOString();
+    const runId = params.idempotencyKey
+      ? runIdForKey(params.idempotencyScope ?? '', definition.name, params.idempotencyKey)
+      : newRunId(this.clock().getTime());
+    const input: RunInput = {
+      run_id: runId,
+      definition,
+      definition_hash: hash,
+      task: params.task,
+      state,
+      ...(params.startedBy ? { started_by: params.startedBy } : {}),
+      ...(params.customer ? { customer: params.customer } : {}),
+      started_at: startedAt,
+      settings: {
+        max_lifetime_ms: definition.max_lifetime ? durationToMs(definition.max_lifetime) : this.options.maxRunLifetimeMs,
+        ...(this.options.continueAsNewAfterEvents ? { continue_as_new_after_events: this.options.continueAsNewAfterEvents } : {}),
+      },
+    };
+    const requestHash = contentHash({ workflow: definition.name, task: params.task, state, customer: params.customer ?? null });
+    const initialMemo: RunMemo = {
+      workflow: definition.name,
+      task: params.task.slice(0, 200),
+      definition_hash: hash,
+      status: 'running',
+      pending: [],
+      error: null,
+      started_at: startedAt,
+      updated_at: startedAt,
+    };
+
+    const operation = new WithStartWorkflowOperation<RunWorkflow>(RUN_WORKFLOW_TYPE, {
+      workflowId: runId,
+      taskQueue: this.options.taskQueue,
+      args: [input],
+      // A retried start joins the running run; a finished one is never started again under the same id.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SearchAttributes.status, value: 'running' },
+        { key: SearchAttributes.workflow, value: definition.name },
+        { key: SearchAttributes.pending, value: false },
+        ...(params.customer ? [{ key: SearchAttributes.customer, value: params.customer }] : []),
+        ...(params.startedBy ? [{ key: SearchAttributes.startedBy, value: params.startedBy }] : []),
+      ],
+      memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
+      staticSummary: oneLine(`${definition.name}: ${params.task}`, 200),
+      staticDetails: startDetails(input),
+    });
+
+    let run: RunView;
+    try {
+      run = await this.client.withDeadline(Date.now() + params.waitMs + ANSWER_GRACE_MS, () =>
+        this.client.workflow.executeUpdateWithStart(awaitSettledUpdate, {
+          args: [{ wait_ms: params.waitMs }],
+          startWorkflowOperation: operation,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw fromTemporal(err, runId);
+      // The key's run has already finished: answer with it.
+      run = await this.get(runId);
+    }
+
+    if (!params.idempotencyKey) return { run, created: true };
+    const created = run.started_at === startedAt;
+    if (!created) await this.assertSameRequest(runId, requestHash, params.idempotencyKey);
+    return { run, created };
+  }
+
+  /** The run's current state; a finished run is read from its history when no worker answers. */
+  async get(runId: string): Promise<RunView> {
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      return await this.client.withDeadline(Date.now() + this.readTimeoutMs, () => handle.query(getRunQuery));
+    } catch (err) {
+      const mapped = fromTemporal(err, runId);
+      if (mapped instanceof HoldpointError && mapped.type !== ErrorType.Unavailable) throw mapped;
+      const fromHistory = await this.readFromHistory(handle, runId);
+      if (fromHistory) return fromHistory;
+      throw new HoldpointError(
+        ErrorType.Unavailable,
+        `no worker answered a read of run ${runId} within ${this.readTimeoutMs / 1000}s; is a holdpoint worker polling task queue "${this.options.taskQueue}"?`,
+        { run_id: runId },
+      );
+    }
+  }
+
+  async events(runId: string, after = 0, limit = 100): Promise<RunEvent[]> {
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      return await this.client.withDeadline(Date.now() + this.readTimeoutMs, () => handle.query(getEventsQuery, { after, limit }));
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+  }
+
+  /** Decides a pause; answers once the run reached its next pause or its end (at most `waitMs`). */
+  async decide(runId: string, request: DecisionRequest, waitMs: number): Promise<RunView> {
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      return await this.client.withDeadline(Date.now() + waitMs + ANSWER_GRACE_MS, () =>
+        handle.executeUpdate(decideUpdate, {
+          args: [{ ...request, wait_ms: waitMs }],
+          ...(request.idempotency_key ? { updateId: request.idempotency_key } : {}),
+        }),
+      );
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+  }
+
+  /** Decides by request id alone: the id carries its run (`<run_id>.<step>.<n>`). */
+  async decideRequest(requestId: string, request: Omit<DecisionRequest, 'request_id'>, waitMs: number): Promise<RunView> {
+    const parsed = parseRequestId(requestId);
+    if (!parsed) throw new HoldpointError(ErrorType.NotFound, `no request ${requestId}`, { request_id: requestId });
+    return this.decide(parsed.runId, { ...request, request_id: requestId }, waitMs);
+  }
+
+  /** Records who cancels and why, cancels the execution, and answers with the cancelled run. */
+  async cancel(runId: string, request: { by?: string | undefined; reason?: string | undefined }): Promise<RunView> {
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      await handle.executeUpdate(requestCancelUpdate, {
+        args: [{ ...(request.by ? { by: request.by } : {}), ...(request.reason ? { reason: request.reason } : {}) }],
+      });
+      await handle.cancel();
+      await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+    return this.get(runId);
+  }
+
+  private async readFromHistory(handle: WorkflowHandle, runId: string): Promise<RunView | undefined> {
+    try {
+      const description = await handle.describe();
+      if (description.type !== RUN_WORKFLOW_TYPE) throw notFound(runId);
+      if (description.status.name === 'COMPLETED') return (await handle.result()) as RunView;
+      if (description.status.name === 'FAILED') {
+        try {
+          await handle.result();
+        } catch (err) {
+          const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+          if (cause instanceof ApplicationFailure && cause.details?.[1]) return cause.details[1] as RunView;
+        }
+      }
+      return undefined;
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+  }
+
+  private async assertSameRequest(runId: string, requestHash: string, key: string): Promise<void> {
+    const description = await this.client.workflow.getHandle(runId).describe();
+    const first = description.memo?.[START_REQUEST_MEMO_KEY] as { request_hash?: string } | undefined;
+    if (first?.request_hash && first.request_hash !== requestHash) {
+      throw new HoldpointError(
+        ErrorType.IdempotencyConflict,
+        `Idempotency-Key "${key}" was already used for run ${runId} with a different request; use a new key for a new run`,
+        { run_id: runId },
+      );
+    }
+  }
+}
+
+/** `<run_id>.<step>.<n>`: the run id may itself hold dots, the step and counter cannot. */
+export function parseRequestId(requestId: string): { runId: string; step: string; n: number } | undefined {
+  const match = /^(.+)\.([A-Za-z][A-Za-z0-9_-]*)\.(\d+)$/.exec(requestId);
+  return match ? { runId: match[1]!, step: match[2]!, n: Number(match[3]) } : undefined;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function startDetails(input: RunInput): string {
+  const { definition } = input;
+  const lines = [
+    `**${definition.title ?? definition.name}** (\`${definition.name}\`${definition.version ? ` version ${definition.version}` : ''}, ${input.definition_hash.slice(0, 19)}…)`,
+    '',
+    `Task: ${input.task}`,
+    '',
+    `Steps: ${definition.steps.map((s) => `\`${s.name}\``).join(' → ')}`,
+  ];
+  if (input.started_by) lines.push('', `Started by: ${input.started_by}`);
+  if (input.customer) lines.push('', `Customer: ${input.customer}`);
+  lines.push('', 'State:', '```json', JSON.stringify(input.state, null, 2).slice(0, 2_000), '```');
+  return lines.join('\n');
+}

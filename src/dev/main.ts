@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app';
+import { createHoldpointWorker } from '../../workers/worker';
+import { exampleHandlers } from '../activities/handlers';
+import { loadCatalog } from '../catalog/load';
+import { loadConfig } from '../config';
+import { createCore } from '../core';
+import { createLogger, installTemporalLogging } from '../logger';
+import { ensureTemporalCli } from '../temporal/cli';
+import { connectClient, connectWorker } from '../temporal/connection';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+
+/**
+ * `npm start`: everything on one machine. A local Temporal dev server persisted to
+ * `.data/temporal.db` (or TEMPORAL_ADDRESS), a worker and the gateway, in one process.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.log);
+  installTemporalLogging(logger, 'warn', { handleSignals: false });
+  const stops: (() => Promise<unknown>)[] = [];
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping holdpoint');
+    for (const step of stops.reverse()) await step().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  if (!address) {
+    logger.info('TEMPORAL_ADDRESS is not set: starting a local Temporal dev server');
+    const cliPath = await ensureTemporalCli({ explicitPath: config.dev.cliPath, cacheDir: config.dev.cacheDir, logger });
+    devServer = await startDevServer({
+      cliPath,
+      dbFile: join(config.dev.dataDir, 'temporal.db'),
+      port: config.dev.port,
+      uiPort: config.dev.uiPort,
+      namespace: config.temporal.namespace,
+      logger,
+    });
+    stops.push(() => devServer!.stop());
+    address = devServer.address;
+  }
+  const target = { ...config.temporal, address };
+
+  const client = await connectClient(target, logger);
+  stops.push(() => client.connection.close());
+  await ensureSearchAttributes(client.connection, config.temporal.namespace, logger);
+  const catalog = await loadCatalog({ directory: config.definitionsDir, knownHandlers: new Set(Object.keys(exampleHandlers)) });
+
+  logger.info('preparing the worker (bundling workflow code)');
+  const connection = await connectWorker(target, logger);
+  stops.push(() => connection.close());
+  const worker = await createHoldpointWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    handlers: exampleHandlers,
+    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
+    logger,
+  });
+  const running = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await running;
+  });
+
+  const core = createCore({ client, catalog, taskQueue: config.temporal.taskQueue, maxRunLifetimeMs: config.maxRunLifetimeMs });
+  const app = createApp({ core, logger, defaultWaitMs: config.defaultWaitMs });
+  const server: Server = await new Promise((ready, fail) => {
+    const s = app.listen(config.port, config.host, () => ready(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'EADDRINUSE' ? new Error(`port ${config.port} is in use; set PORT to a free port`) : err),
+    );
+  });
+  stops.push(() => new Promise((done) => server.close(done)));
+
+  const gateway = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const lines = [
+    '',
+    'holdpoint is running',
+    `  gateway    ${gateway}        try: curl -s ${gateway}/v1/workflows`,
+    ...(devServer?.uiUrl ? [`  Web UI     ${devServer.uiUrl}`] : []),
+    `  Temporal   ${address}${devServer ? ` (dev server; runs persist in ${devServer.dbFile})` : ''}`,
+    `  workflows  ${catalog.list().map((e) => e.definition.name).join(', ')}`,
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await running.catch(async (err: unknown) => {
+    logger.error({ err }, 'the worker stopped unexpectedly');
+    await stop('worker-failure');
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(`\nholdpoint could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// The workflows a holdpoint worker registers. Deterministic code only: see ../../STYLE.md, point 1.
+export { holdpointRun } from './run';

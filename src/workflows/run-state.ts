@@ -1,0 +1,215 @@
+import type { RunEvent, RunEventType } from '../contracts/events';
+import type {
+  DecisionRecord,
+  Frame,
+  Pause,
+  RunError,
+  RunInput,
+  RunStatus,
+  RunView,
+  StepRecord,
+} from '../contracts/run';
+import type { Step } from '../contracts/definition';
+
+/**
+ * Everything a run knows, as plain JSON: this object is what continue-as-new carries, so it holds
+ * no Map, Date or class instance (the JSON payload converter would mangle them).
+ */
+export interface RunData {
+  /** `running` until the run ends; `paused` is derived from pending pauses. */
+  status: 'running' | 'completed' | 'failed' | 'cancelled';
+  steps: StepRecord[];
+  pauses: Pause[];
+  events: RunEvent[];
+  frames: Frame[];
+  result: unknown;
+  error: RunError | null;
+  updated_at: string;
+  ended_at?: string;
+  cancel_requested?: { by?: string; reason?: string; at: string };
+  /** How often each pause step has been reached, for request ids. */
+  pause_counts: Record<string, number>;
+}
+
+/** The run's context as expressions see it. */
+export interface ExpressionContext {
+  task: string;
+  state: Record<string, unknown>;
+  steps: Record<string, { status: string; output?: unknown; decision?: DecisionRecord }>;
+  run: { id: string; workflow: string; started_at: string; started_by?: string; customer?: string };
+}
+
+const now = (): string => new Date().toISOString();
+
+export class RunState {
+  readonly data: RunData;
+
+  constructor(readonly input: RunInput) {
+    this.data = (input.carried as RunData | undefined) ?? {
+      status: 'running',
+      steps: [],
+      pauses: [],
+      events: [],
+      frames: [{ parent: null, branch: null, index: 0 }],
+      result: null,
+      error: null,
+      updated_at: input.started_at,
+      pause_counts: {},
+    };
+  }
+
+  get runId(): string {
+    return this.input.run_id;
+  }
+
+  get workflow(): string {
+    return this.input.definition.name;
+  }
+
+  /** `paused` while a pause waits and nothing else runs; the stored status otherwise. */
+  get status(): RunStatus {
+    if (this.data.status !== 'running') return this.data.status;
+    return this.pending().length > 0 ? 'paused' : 'running';
+  }
+
+  get ended(): boolean {
+    return this.data.status !== 'running';
+  }
+
+  pending(): Pause[] {
+    return this.data.pauses.filter((p) => p.status === 'pending');
+  }
+
+  findPause(requestId: string): Pause | undefined {
+    return this.data.pauses.find((p) => p.request_id === requestId);
+  }
+
+  record(type: RunEventType, fields: Omit<RunEvent, 'seq' | 'at' | 'type'> = {}): RunEvent {
+    const at = now();
+    const event: RunEvent = { seq: this.data.events.length + 1, at, type, ...fields };
+    this.data.events.push(event);
+    this.data.updated_at = at;
+    return event;
+  }
+
+  events(after = 0, limit = 100): RunEvent[] {
+    return this.data.events.filter((e) => e.seq > after).slice(0, limit);
+  }
+
+  startStep(step: Step, status: 'running' | 'paused' = 'running'): StepRecord {
+    const record: StepRecord = { name: step.name, type: step.type, status, started_at: now() };
+    if (step.title) record.title = step.title;
+    this.data.steps.push(record);
+    if (status === 'running') this.record('step_started', { step: step.name, data: { type: step.type } });
+    return record;
+  }
+
+  /** The newest record of a step (a step may be reached once per run today; loops would repeat it). */
+  stepRecord(name: string): StepRecord | undefined {
+    for (let i = this.data.steps.length - 1; i >= 0; i--) if (this.data.steps[i]!.name === name) return this.data.steps[i];
+    return undefined;
+  }
+
+  completeStep(record: StepRecord, output: unknown, extra: Partial<StepRecord> = {}): void {
+    Object.assign(record, { status: 'completed', output, ended_at: now() }, extra);
+    this.record('step_completed', { step: record.name, ...(record.request_id ? { request_id: record.request_id } : {}) });
+  }
+
+  failStep(record: StepRecord, error: { type: string; message: string }, attempts?: number): void {
+    Object.assign(record, { status: 'failed', error, ended_at: now() }, attempts ? { attempts } : {});
+    this.record('step_failed', { step: record.name, data: { error } });
+  }
+
+  skipStep(record: StepRecord, reason: string): void {
+    Object.assign(record, { status: 'skipped', ended_at: now() });
+    this.record('step_skipped', { step: record.name, data: { reason } });
+  }
+
+  nextRequestId(stepName: string): string {
+    const n = (this.data.pause_counts[stepName] ?? 0) + 1;
+    this.data.pause_counts[stepName] = n;
+    return `${this.runId}.${stepName}.${n}`;
+  }
+
+  applyDecision(pause: Pause, decision: DecisionRecord): void {
+    pause.status = 'decided';
+    pause.decision = decision;
+    const record = this.data.steps.find((s) => s.request_id === pause.request_id);
+    if (record) record.decision = decision;
+    this.record('decided', {
+      step: pause.step,
+      request_id: pause.request_id,
+      data: { value: decision.value, by: decision.by, channel: decision.channel, comment: decision.comment },
+    });
+  }
+
+  complete(result: unknown): void {
+    this.data.status = 'completed';
+    this.data.result = result ?? null;
+    this.data.ended_at = now();
+    this.record('run_completed');
+  }
+
+  fail(error: RunError): void {
+    this.data.status = 'failed';
+    this.data.error = error;
+    this.data.ended_at = now();
+    this.endOpenWork('cancelled');
+    this.record('run_failed', { ...(error.step ? { step: error.step } : {}), data: { error } });
+  }
+
+  cancel(): void {
+    this.data.status = 'cancelled';
+    this.data.ended_at = now();
+    this.endOpenWork('cancelled');
+    const by = this.data.cancel_requested?.by;
+    this.record('run_cancelled', by ? { data: { by, reason: this.data.cancel_requested?.reason } } : {});
+  }
+
+  /** A run that ends mid-step leaves no step running and no pause decidable. */
+  private endOpenWork(stepStatus: 'cancelled'): void {
+    const at = now();
+    for (const step of this.data.steps) {
+      if (step.status === 'running' || step.status === 'paused') Object.assign(step, { status: stepStatus, ended_at: at });
+    }
+    for (const pause of this.data.pauses) if (pause.status === 'pending') pause.status = 'cancelled';
+  }
+
+  context(): ExpressionContext {
+    const steps: ExpressionContext['steps'] = {};
+    for (const s of this.data.steps) {
+      steps[s.name] = { status: s.status, ...(s.output !== undefined ? { output: s.output } : {}), ...(s.decision ? { decision: s.decision } : {}) };
+    }
+    const { run_id, started_at, started_by, customer } = this.input;
+    return {
+      task: this.input.task,
+      state: this.input.state,
+      steps,
+      run: { id: run_id, workflow: this.workflow, started_at, ...(started_by ? { started_by } : {}), ...(customer ? { customer } : {}) },
+    };
+  }
+
+  view(): RunView {
+    const { input, data } = this;
+    return {
+      run_id: input.run_id,
+      workflow: this.workflow,
+      definition_hash: input.definition_hash,
+      ...(input.definition.version ? { definition_version: input.definition.version } : {}),
+      status: this.status,
+      task: input.task,
+      state: input.state,
+      steps: data.steps,
+      pending: this.pending(),
+      result: data.result ?? null,
+      error: data.error,
+      ...(input.started_by ? { started_by: input.started_by } : {}),
+      ...(input.customer ? { customer: input.customer } : {}),
+      started_at: input.started_at,
+      updated_at: data.updated_at,
+      ...(data.ended_at ? { ended_at: data.ended_at } : {}),
+      last_event_seq: data.events.length,
+      ...(data.cancel_requested ? { cancel_requested: data.cancel_requested } : {}),
+    };
+  }
+}

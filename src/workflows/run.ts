@@ -1,0 +1,210 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { AwaitSettledRequest, CancelRequest, type DecisionRequest } from '../contracts/decision';
+import { ErrorType } from '../contracts/errors';
+import {
+  awaitSettledUpdate,
+  decideSignal,
+  decideUpdate,
+  getEventsQuery,
+  getRunQuery,
+  requestCancelUpdate,
+} from '../contracts/messages';
+import { RunInput, type DecisionChannel, type RunView } from '../contracts/run';
+import { checkDecision, reject } from './decisions';
+import { Interpreter } from './interpreter';
+import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
+import { RunState } from './run-state';
+import { Visibility } from './visibility';
+
+/**
+ * One holdpoint run: interprets the definition snapshot it was started with, pausing for people.
+ * Decisions arrive as the `decide` update (validated before history) or signal; reads are queries.
+ */
+export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
+  const parsed = RunInput.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`invalid run input: ${parsed.error.issues.map(describeIssue).join('; ')}`, 'invalid_input');
+  }
+  const input = parsed.data;
+  const run = new RunState(input);
+  const visibility = new Visibility(run);
+  let continuingAsNew = false;
+  const settled = () => run.status !== 'running' || continuingAsNew;
+  const waitUntilSettled = async (waitMs: number): Promise<RunView> => {
+    if (waitMs > 0) await condition(settled, waitMs);
+    return run.view();
+  };
+  const decide = (request: DecisionRequest, channel: DecisionChannel) => {
+    const { pause } = checkDecision(run, request);
+    run.applyDecision(pause, {
+      value: request.value,
+      ...(request.by ? { by: request.by } : {}),
+      at: new Date().toISOString(),
+      ...(request.comment ? { comment: request.comment } : {}),
+      channel,
+      ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
+    });
+  };
+
+  // Handlers first, before any await: an update that arrives with no handler is rejected.
+  setHandler(getRunQuery, () => run.view());
+  setHandler(getEventsQuery, (query) => run.events(query?.after, query?.limit));
+  setHandler(
+    decideUpdate,
+    async (request) => {
+      decide(request, 'update');
+      return waitUntilSettled(request.wait_ms ?? 0);
+    },
+    { validator: (request) => void checkDecision(run, request) },
+  );
+  setHandler(decideSignal, (request) => {
+    try {
+      decide(request, 'signal');
+    } catch (err) {
+      // A signal cannot be refused; record why it was not taken and carry on.
+      const reason = err instanceof ApplicationFailure ? { type: err.type, message: err.message } : { type: 'invalid', message: String(err) };
+      run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by: describeSender(request) } });
+      log.warn('decision signal rejected', { runId: run.runId, ...reason });
+    }
+  });
+  setHandler(awaitSettledUpdate, (request) => waitUntilSettled(request.wait_ms), {
+    validator: (request) => void parseOrReject(AwaitSettledRequest, request),
+  });
+  setHandler(
+    requestCancelUpdate,
+    (request) => {
+      if (!run.data.cancel_requested) {
+        run.data.cancel_requested = { ...request, at: new Date().toISOString() };
+        run.record('cancel_requested', { data: { ...request } });
+      }
+      return run.view();
+    },
+    {
+      validator: (request) => {
+        parseOrReject(CancelRequest, request);
+        if (run.ended) reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; it cannot be cancelled`, { status: run.status });
+      },
+    },
+  );
+
+  if (!input.carried) run.record('run_started', { data: { workflow: run.workflow, definition_hash: input.definition_hash } });
+  visibility.sync();
+
+  const interpreter = new Interpreter(run, {
+    changed: (runningStep) => visibility.sync(runningStep),
+    shouldContinueAsNew: () => {
+      const info = workflowInfo();
+      const limit = input.settings.continue_as_new_after_events;
+      return info.continueAsNewSuggested || (limit !== undefined && info.historyLength >= limit);
+    },
+  });
+
+  try {
+    await withinLifetime(input, () => interpreter.execute());
+    run.complete(await interpreter.result());
+  } catch (err) {
+    if (err instanceof ContinueAsNewNeeded) {
+      continuingAsNew = true;
+      run.record('continued_as_new', { data: { history_length: workflowInfo().historyLength } });
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof holdpointRun>({ ...input, carried: run.data });
+    }
+    if (err instanceof RunEnd) {
+      run.complete(err.result);
+    } else if (err instanceof RunFailure) {
+      run.fail(err.error);
+    } else if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        run.cancel();
+        visibility.sync();
+        await condition(allHandlersFinished);
+      });
+      throw err;
+    } else {
+      // A bug in holdpoint: fail the workflow task so it retries once the code is fixed.
+      throw err;
+    }
+  }
+
+  visibility.sync();
+  await condition(allHandlersFinished);
+  if (run.data.error) {
+    // The final view rides along, so a failed run reads from its history even with no worker running.
+    throw ApplicationFailure.create({
+      type: run.data.error.type,
+      message: run.data.error.message,
+      details: [run.data.error, run.view()],
+      nonRetryable: true,
+    });
+  }
+  return run.view();
+}
+
+/** Runs the body, failing the run once its maximum lifetime (counted from its first start) passes. */
+async function withinLifetime(input: RunInput, body: () => Promise<void>): Promise<void> {
+  const remaining = Date.parse(input.started_at) + input.settings.max_lifetime_ms - Date.now();
+  const lifetime = new CancellationScope();
+  const work = new CancellationScope();
+  let expired = false;
+  const timer = lifetime.run(() => sleep(Math.max(remaining, 1))).then(() => {
+    expired = true;
+    work.cancel();
+  });
+  timer.catch(() => undefined);
+  try {
+    await work.run(body);
+  } catch (err) {
+    if (expired && isCancellation(err)) {
+      const days = input.settings.max_lifetime_ms / 86_400_000;
+      throw new RunFailure({ type: 'lifetime_exceeded', message: `run exceeded its maximum lifetime (${formatDays(days)})` });
+    }
+    throw err;
+  } finally {
+    lifetime.cancel();
+  }
+}
+
+function formatDays(days: number): string {
+  if (days >= 1) return `${Number(days.toFixed(2))}d`;
+  const seconds = days * 86_400;
+  return seconds >= 60 ? `${Number((seconds / 60).toFixed(1))}m` : `${Number(seconds.toFixed(1))}s`;
+}
+
+function parseOrReject<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.join('.') || 'body';
+    reject(ErrorType.InvalidRequest, `${field}: ${issue.message}`, { field });
+  }
+  return result.data;
+}
+
+function describeIssue(issue: { path: PropertyKey[]; message: string }): string {
+  return `${issue.path.join('.') || 'input'}: ${issue.message}`;
+}
+
+function pauseRef(request: unknown): { step?: string; request_id?: string } {
+  if (!request || typeof request !== 'object') return {};
+  const { step, request_id } = request as Record<string, unknown>;
+  return {
+    ...(typeof step === 'string' ? { step } : {}),
+    ...(typeof request_id === 'string' ? { request_id } : {}),
+  };
+}
+
+function describeSender(request: unknown): string | undefined {
+  const by = request && typeof request === 'object' ? (request as Record<string, unknown>).by : undefined;
+  return typeof by === 'string' ? by : undefined;
+}

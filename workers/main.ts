@@ -1,0 +1,40 @@
+import { exampleHandlers } from '../src/activities/handlers';
+import { loadConfig } from '../src/config';
+import { createLogger, installTemporalLogging } from '../src/logger';
+import { connectClient, connectWorker } from '../src/temporal/connection';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { createHoldpointWorker } from './worker';
+
+/** A worker alone, against TEMPORAL_ADDRESS (production; `npm start` runs everything locally). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ ...config.log, name: 'holdpoint-worker' });
+  installTemporalLogging(logger, config.log.level);
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set; the worker needs a Temporal server (or use `npm start`)');
+  const target = { ...config.temporal, address: config.temporal.address };
+
+  const client = await connectClient(target, logger);
+  await ensureSearchAttributes(client.connection, config.temporal.namespace, logger);
+  await client.connection.close();
+
+  const connection = await connectWorker(target, logger);
+  const worker = await createHoldpointWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    handlers: exampleHandlers,
+    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
+    logger,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running; Ctrl-C or SIGTERM stops it');
+  try {
+    await worker.run(); // returns once a shutdown signal has drained it
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

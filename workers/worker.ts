@@ -1,0 +1,49 @@
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { createTaskActivities, type TaskHandlers } from '../src/activities/tasks';
+import type { Logger } from '../src/logger';
+
+/** Where the run workflow's source lives (bundled by the worker, or ahead of time). */
+export const WORKFLOWS_PATH = require.resolve('../src/workflows');
+
+export interface HoldpointWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Task handlers by name: the shipped examples plus your own. */
+  handlers: TaskHandlers;
+  /** A prebuilt bundle (tests, production images); bundled from source when absent. */
+  workflowBundle?: WorkflowBundleOption;
+  logger: Logger;
+  /** Overrides for tests and tuning (cache size, slots). */
+  tuning?: { maxCachedWorkflows?: number; shutdownGraceTime?: string };
+}
+
+/** A worker polling the holdpoint task queue for run workflows and their task activities. */
+export async function createHoldpointWorker(options: HoldpointWorkerOptions): Promise<Worker> {
+  const { connection, namespace, taskQueue, handlers, workflowBundle, tuning } = options;
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createTaskActivities(handlers),
+    ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
+    shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',
+  });
+  options.logger.info({ taskQueue, namespace, handlers: Object.keys(handlers).length }, 'worker created');
+  return worker;
+}
+
+/** Bundles the workflow code once (webpack), for reuse by many workers or for a production image. */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => undefined,
+};
