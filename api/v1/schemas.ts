@@ -31,10 +31,10 @@ export type StartBody = z.infer<typeof StartBody>;
 /** The concepts page's resume form: name the paused step and give its input. */
 export const ResumeStep = z.strictObject({
   step: z.string({ error: 'is required' }).min(1),
-  input: z.unknown(),
+  input: z.custom<unknown>((v) => v !== undefined, { error: 'is required' }),
   request_id: z.string().min(1).optional(),
   comment: z.string().max(4_000).optional(),
-}).refine((r) => r.input !== undefined, { message: 'is required', path: ['input'] });
+});
 
 /** `POST /v1/workflow-runs/{runId}/resume`: `{input: {resume: {...}}}` or the API reference's `{input: {...}}`. */
 export const ResumeBody = z.strictObject({

@@ -15,7 +15,7 @@ export const DecisionRequest = z
     request_id: z.string().min(1).optional(),
     step: z.string().min(1).optional(),
     /** The chosen option, or the input value for an `input` pause. */
-    value: z.unknown(),
+    value: z.custom<unknown>((v) => v !== undefined, { error: 'is required' }),
     comment: z.string().max(4_000).optional(),
     by: z.string().min(1).max(200).optional(),
     /** Repeating a decision with the same key returns the first outcome. */
@@ -23,7 +23,6 @@ export const DecisionRequest = z
     /** Update only: how long to wait for the run's next pause or its end before answering. @default 0 */
     wait_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
   })
-  .refine((d) => d.value !== undefined, { message: 'is required', path: ['value'] })
   .refine((d) => d.request_id !== undefined || d.step !== undefined, {
     message: 'name the pause with "request_id" or "step"',
     path: ['step'],

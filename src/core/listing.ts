@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ErrorType, HoldpointError } from '../contracts/errors';
@@ -40,21 +41,19 @@ export async function listRuns(client: Client, params: ListRunsParams): Promise<
   if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);
   if (params.customer) clauses.push(`HoldpointCustomer = '${label('customer', params.customer)}'`);
 
-  let nextPageToken: Uint8Array | undefined;
-  if (params.cursor) {
-    nextPageToken = Buffer.from(params.cursor, 'base64url');
-    if (nextPageToken.length === 0) throw badCursor();
-  }
+  const query = clauses.join(' AND ');
+  const nextPageToken = params.cursor ? decodeCursor(params.cursor, query) : undefined;
   let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
   try {
     response = await client.workflowService.listWorkflowExecutions({
       namespace: client.options.namespace,
-      query: clauses.join(' AND '),
+      query,
       pageSize: params.limit,
       ...(nextPageToken ? { nextPageToken } : {}),
     });
   } catch (err) {
-    if (params.cursor && (err as { code?: number }).code === 3) throw badCursor();
+    // A well-formed cursor whose token the server no longer accepts (it expired, or was edited).
+    if (nextPageToken && [2, 3].includes((err as { code?: number }).code ?? 0)) throw badCursor();
     throw err;
   }
   const converter = client.options.loadedDataConverter.payloadConverter;
@@ -64,7 +63,7 @@ export async function listRuns(client: Client, params: ListRunsParams): Promise<
     return summarise(execution, memo);
   });
   const token = response.nextPageToken;
-  return { runs, next_cursor: token && token.length > 0 ? Buffer.from(token).toString('base64url') : null };
+  return { runs, next_cursor: token && token.length > 0 ? encodeCursor(token, query) : null };
 }
 
 function summarise(execution: temporal.api.workflow.v1.IWorkflowExecutionInfo, memo: RunMemo | undefined): RunSummary {
@@ -108,6 +107,31 @@ function label(field: string, value: string): string {
     throw new HoldpointError(ErrorType.InvalidRequest, `${field}: must be 1-128 letters, digits or "_.:@-"`, { field });
   }
   return value;
+}
+
+/** A cursor carries Temporal's page token and a tag of the query it pages, so it cannot page another listing. */
+function encodeCursor(token: Uint8Array, query: string): string {
+  return Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, query: string): Uint8Array {
+  let decoded: { q?: unknown; t?: unknown };
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { q?: unknown; t?: unknown };
+  } catch {
+    throw badCursor();
+  }
+  if (typeof decoded?.t !== 'string' || typeof decoded.q !== 'string') throw badCursor();
+  if (decoded.q !== queryTag(query)) {
+    throw new HoldpointError(ErrorType.InvalidRequest, 'cursor: belongs to a listing with other filters; keep the filters while paging', {
+      field: 'cursor',
+    });
+  }
+  return Buffer.from(decoded.t, 'base64');
+}
+
+function queryTag(query: string): string {
+  return createHash('sha256').update(query).digest('base64url').slice(0, 12);
 }
 
 function badCursor(): HoldpointError {

@@ -130,6 +130,7 @@ export class RunService {
       staticDetails: startDetails(input),
     });
 
+    const waitUntil = Date.now() + params.waitMs;
     let run: RunView;
     try {
       run = await this.client.withDeadline(Date.now() + params.waitMs + ANSWER_GRACE_MS, () =>
@@ -143,6 +144,7 @@ export class RunService {
       // The key's run has already finished: answer with it.
       run = await this.get(runId);
     }
+    run = await this.keepWaiting(runId, run, waitUntil);
 
     if (!params.idempotencyKey) return { run, created: true };
     const created = run.started_at === startedAt;
@@ -180,8 +182,10 @@ export class RunService {
   /** Decides a pause; answers once the run reached its next pause or its end (at most `waitMs`). */
   async decide(runId: string, request: DecisionRequest, waitMs: number): Promise<RunView> {
     const handle = this.client.workflow.getHandle(runId);
+    const waitUntil = Date.now() + waitMs;
+    let run: RunView;
     try {
-      return await this.client.withDeadline(Date.now() + waitMs + ANSWER_GRACE_MS, () =>
+      run = await this.client.withDeadline(waitUntil + ANSWER_GRACE_MS, () =>
         handle.executeUpdate(decideUpdate, {
           args: [{ ...request, wait_ms: waitMs }],
           ...(request.idempotency_key ? { updateId: request.idempotency_key } : {}),
@@ -190,6 +194,27 @@ export class RunService {
     } catch (err) {
       throw fromTemporal(err, runId);
     }
+    return this.keepWaiting(runId, run, waitUntil);
+  }
+
+  /**
+   * A run that continues as new answers waiting updates early (still `running`); wait on the new
+   * execution for whatever is left of the caller's wait.
+   */
+  private async keepWaiting(runId: string, run: RunView, waitUntil: number): Promise<RunView> {
+    let current = run;
+    for (let left = waitUntil - Date.now(); current.status === 'running' && left > 100; left = waitUntil - Date.now()) {
+      try {
+        current = await this.client.withDeadline(waitUntil + ANSWER_GRACE_MS, () =>
+          this.client.workflow.getHandle(runId).executeUpdate(awaitSettledUpdate, { args: [{ wait_ms: Math.round(left) }] }),
+        );
+      } catch (err) {
+        // The run may have ended in between; what it looks like now is the answer.
+        if (fromTemporal(err, runId) instanceof HoldpointError) return this.get(runId);
+        throw err;
+      }
+    }
+    return current;
   }
 
   /** Decides by request id alone: the id carries its run (`<run_id>.<step>.<n>`). */

@@ -39,7 +39,9 @@ async function retry<T>(connect: () => Promise<T>, address: string, logger: Logg
       return await connect();
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new Error(`cannot reach Temporal at ${address} after ${timeoutMs / 1000}s: ${(err as Error).message}. Is TEMPORAL_ADDRESS right?`);
+        throw new Error(`cannot reach Temporal at ${address} after ${timeoutMs / 1000}s: ${(err as Error).message}. Is TEMPORAL_ADDRESS right?`, {
+          cause: err,
+        });
       }
       if (Date.now() - lastNotice > 5_000) {
         logger.info({ address }, 'waiting for Temporal to accept connections');

@@ -62,9 +62,9 @@ function findPause(run: RunState, request: DecisionRequest): Pause {
       request_ids: candidates.map((p) => p.request_id),
     });
   }
+  const last = [...run.data.pauses].reverse().find((p) => p.step === step);
+  if (last) alreadySettled(last);
   if (pending.length === 0) {
-    const last = [...run.data.pauses].reverse().find((p) => p.step === step);
-    if (last) alreadySettled(last);
     reject(ErrorType.NotPaused, `run ${run.runId} is ${run.status}; no step waits for a decision`, { status: run.status });
   }
   reject(ErrorType.StepMismatch, `step "${step}" is not waiting for a decision; the run waits at ${quoteList(waitingAt)}`, {

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { exampleHandlers } from '../../src/activities/handlers';
+import type { TaskHandlers } from '../../src/activities/tasks';
+import { loadCatalog } from '../../src/catalog/load';
+import type { Definition } from '../../src/contracts/definition';
+import { createCore, type Core } from '../../src/core';
+import { createLogger, installTemporalLogging } from '../../src/logger';
+import { createHoldpointWorker } from '../../workers/worker';
+
+export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'pretty', name: 'test' });
+installTemporalLogging(logger, 'warn', { handleSignals: false });
+
+export interface StackOptions {
+  /** Handlers beside the shipped examples'. */
+  handlers?: TaskHandlers;
+  /** Definitions beside the shipped examples. */
+  definitions?: Definition[];
+  continueAsNewAfterEvents?: number;
+  maxRunLifetimeMs?: number;
+  /** Another server than the suite's (the restart test runs its own). */
+  address?: string;
+  /** Reuse a task queue (a restarted stack must poll the queue its runs were started on). */
+  taskQueue?: string;
+}
+
+export interface TestStack {
+  address: string;
+  client: Client;
+  core: Core;
+  app: Express;
+  taskQueue: string;
+  /** supertest against the gateway. */
+  http: () => request.Agent;
+  /** A fresh worker on this stack's task queue (one is started with the stack). */
+  startWorker(): Promise<RunningWorker>;
+  worker: RunningWorker;
+  stop(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** A worker, core and gateway on a task queue of their own, against the suite's real dev server. */
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const address = options.address ?? process.env.HOLDPOINT_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no Temporal address: run the tests through jest (test/harness/global-setup.ts)');
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const handlers = { ...exampleHandlers, ...options.handlers };
+
+  const startWorker = async (): Promise<RunningWorker> => {
+    const native = await NativeConnection.connect({ address });
+    const worker = await createHoldpointWorker({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      handlers,
+      workflowBundle: { codePath: process.env.HOLDPOINT_TEST_BUNDLE! },
+      logger,
+      tuning: { shutdownGraceTime: '1s' },
+    });
+    const running = worker.run();
+    let stopped = false;
+    return {
+      worker,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        worker.shutdown();
+        await running;
+        await native.close();
+      },
+    };
+  };
+
+  const worker = await startWorker();
+  const catalog = await loadCatalog({ extra: options.definitions ?? [], knownHandlers: new Set(Object.keys(handlers)) });
+  const core = createCore({
+    client,
+    catalog,
+    taskQueue,
+    maxRunLifetimeMs: options.maxRunLifetimeMs ?? 86_400_000,
+    ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
+  });
+  const app = createApp({ core, logger, defaultWaitMs: 15_000 });
+  return {
+    address,
+    client,
+    core,
+    app,
+    taskQueue,
+    http: () => request.agent(app),
+    startWorker,
+    worker,
+    stop: async () => {
+      await worker.stop();
+      await connection.close();
+    },
+  };
+}
+
+/** Number of events in the run's history: proof that a refused request wrote nothing. */
+export async function historyLength(client: Client, runId: string): Promise<number> {
+  const { events } = await client.workflow.getHandle(runId).fetchHistory();
+  return events?.length ?? 0;
+}
+
+/** Waits for the run's workflow execution to close, with a deadline; returns how it closed. */
+export async function closed(client: Client, runId: string, deadlineMs = 30_000): Promise<string> {
+  const handle = client.workflow.getHandle(runId);
+  await client.withDeadline(Date.now() + deadlineMs, () => handle.result()).catch(() => undefined);
+  return (await handle.describe()).status.name;
+}
+
+/** Polls until `check` passes or the deadline passes; for state only visibility can show (eventually consistent). */
+export async function eventually<T>(check: () => Promise<T>, deadlineMs = 15_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100)); // poll interval under the deadline above
+    }
+  }
+}
+
+export const start = (stack: TestStack, workflow: string, body: unknown, query = '') =>
+  stack.http().post(`/v1/agents/${workflow}/workflow${query}`).send(body as object);
+
+export const resume = (stack: TestStack, runId: string, body: unknown, query = '') =>
+  stack.http().post(`/v1/workflow-runs/${runId}/resume${query}`).send(body as object);
