@@ -1,0 +1,61 @@
+import type { Definition, Step } from '../src/contracts/definition';
+import { decideUpdate } from '../src/contracts/messages';
+import type { BenchStack } from './stack';
+import { ms, summarise } from './stack';
+
+const PAUSES_PER_RUN = 20;
+
+/** A run that alternates a pause and a task: each resume runs one activity and reaches the next pause. */
+export const resumeChain: Definition = {
+  name: 'bench-resume-chain',
+  steps: Array.from({ length: PAUSES_PER_RUN }, (_, i): Step[] => [
+    { name: `gate${i}`, type: 'confirmation', message: `Gate ${i}?`, options: ['approve'] },
+    { name: `work${i}`, type: 'task', handler: 'classifyLead', input: { leadId: `'lead-${i}'` } },
+  ]).flat(),
+};
+
+/**
+ * Resume → next pause, through the gateway (HTTP, JSON, zod, core) and through the raw client
+ * (one update), alternating on the same runs so both see the same server, worker and load.
+ */
+export async function benchResume(stack: BenchStack, runs: number): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { run } = await stack.core.runs.start({ workflow: resumeChain.name, task: `bench ${i}`, waitMs: 30_000 });
+    ids.push(run.run_id);
+  }
+  const gateway: number[] = [];
+  const raw: number[] = [];
+  const warmup = 2;
+  for (let step = 0; step < PAUSES_PER_RUN - 1; step++) {
+    for (const [i, runId] of ids.entries()) {
+      const viaGateway = (step + i) % 2 === 0;
+      const started = performance.now();
+      let status: string;
+      if (viaGateway) {
+        const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${runId}/resume?wait=30s`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ input: { resume: { step: `gate${step}`, input: 'approve' } } }),
+        });
+        status = ((await res.json()) as { output: { status: string } }).output.status;
+      } else {
+        const view = await stack.client.workflow
+          .getHandle(runId)
+          .executeUpdate(decideUpdate, { args: [{ step: `gate${step}`, value: 'approve', wait_ms: 30_000 }] });
+        status = view.status;
+      }
+      const elapsed = performance.now() - started;
+      if (status !== 'paused') throw new Error(`run ${runId} is ${status} after gate${step}, expected paused`);
+      if (step >= warmup) (viaGateway ? gateway : raw).push(elapsed);
+    }
+  }
+  const g = summarise(gateway);
+  const r = summarise(raw);
+  console.log('\nresume → next pause (one decision, one activity, the next pause reported)');
+  console.table({
+    'through the gateway (HTTP)': { n: g.n, p50: ms(g.p50), p95: ms(g.p95), mean: ms(g.mean) },
+    'raw Temporal client (update)': { n: r.n, p50: ms(r.p50), p95: ms(r.p95), mean: ms(r.mean) },
+  });
+  console.log(`ratio gateway / raw: p50 ${(g.p50 / r.p50).toFixed(2)}×, p95 ${(g.p95 / r.p95).toFixed(2)}×`);
+}

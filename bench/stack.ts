@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { exampleHandlers } from '../src/activities/handlers';
+import type { TaskHandlers } from '../src/activities/tasks';
+import { loadCatalog } from '../src/catalog/load';
+import type { Definition } from '../src/contracts/definition';
+import { createCore, type Core } from '../src/core';
+import { createLogger, installTemporalLogging, type Logger } from '../src/logger';
+import { ensureTemporalCli } from '../src/temporal/cli';
+import { startDevServer } from '../src/temporal/dev-server';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { bundleWorkflows, createHoldpointWorker } from '../workers/worker';
+
+export interface BenchStack {
+  client: Client;
+  core: Core;
+  baseUrl: string;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** A throwaway dev server on a temp file, one worker, one gateway listening on a real port. */
+export async function startBenchStack(definitions: Definition[], handlers: TaskHandlers = {}): Promise<BenchStack> {
+  const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'info', format: 'pretty', name: 'bench' });
+  installTemporalLogging(logger, 'warn', { handleSignals: false });
+  const quiet = logger.child({}, { level: 'warn' });
+  const dir = await mkdtemp(join(tmpdir(), 'holdpoint-bench-'));
+  const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: resolve(__dirname, '../.temporal'), logger });
+  logger.info('starting a dev server, a worker and the gateway for the benchmark');
+  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: 17555, namespace: 'default', logger: quiet });
+  const connection = await Connection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default', quiet);
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: server.address });
+  const worker: Worker = await createHoldpointWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue: 'bench',
+    handlers: { ...exampleHandlers, ...handlers },
+    workflowBundle: await bundleWorkflows(),
+    logger: quiet,
+  });
+  const running = worker.run();
+  const core = createCore({ client, catalog: await loadCatalog({ extra: definitions }), taskQueue: 'bench', maxRunLifetimeMs: 86_400_000 });
+  const app = createApp({ core, logger: quiet.child({}, { level: 'error' }) });
+  const http: Server = await new Promise((ready) => {
+    const s = app.listen(0, '127.0.0.1', () => ready(s));
+  });
+  const { port } = http.address() as { port: number };
+  return {
+    client,
+    core,
+    baseUrl: `http://127.0.0.1:${port}`,
+    logger,
+    stop: async () => {
+      await new Promise((done) => http.close(done));
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function summarise(samples: number[]): { n: number; p50: number; p95: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
+  };
+}
+
+export const ms = (value: number): string => `${value.toFixed(1)} ms`;
