@@ -21,19 +21,22 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log);
   installTemporalLogging(logger, 'warn', { handleSignals: false });
   const stops: (() => Promise<unknown>)[] = [];
+  let devServer: DevServer | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    devServer?.mute();
     logger.info({ signal }, 'stopping holdpoint');
     for (const step of stops.reverse()) await step().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: a terminal's Ctrl-C reaches us twice (directly, and relayed by tsx), and the
+  // default handler of a second signal would kill the process halfway through stopping.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  let devServer: DevServer | undefined;
   let address = config.temporal.address;
   if (!address) {
     logger.info('TEMPORAL_ADDRESS is not set: starting a local Temporal dev server');

@@ -25,6 +25,8 @@ export interface DevServer {
   dbFile: string;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Stops relaying its logs: while everything shuts down its complaints are noise. */
+  mute(): void;
 }
 
 /**
@@ -85,6 +87,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stop: () => {
       stopping = true;
       return stopProcess(child, exited);
+    },
+    mute: () => {
+      stopping = true;
     },
   };
 }

@@ -58,15 +58,20 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   };
 
   // Handlers first, before any await: an update that arrives with no handler is rejected.
-  setHandler(getRunQuery, () => run.view());
-  setHandler(getEventsQuery, (query) => run.events(query?.after, query?.limit));
+  setHandler(getRunQuery, () => run.view(), { description: 'The run: status, steps, pending pauses, result or error.' });
+  setHandler(getEventsQuery, (query) => run.events(query?.after, query?.limit), {
+    description: 'The run\'s numbered event log after a sequence number: {"after": 0, "limit": 100}.',
+  });
   setHandler(
     decideUpdate,
     async (request) => {
       decide(request, 'update');
       return waitUntilSettled(request.wait_ms ?? 0);
     },
-    { validator: (request) => void checkDecision(run, request) },
+    {
+      validator: (request) => void checkDecision(run, request),
+      description: 'Decide a pending pause: {"step" or "request_id", "value", "comment"?, "by"?, "wait_ms"?}. Refused before history when invalid.',
+    },
   );
   setHandler(decideSignal, (request) => {
     try {
@@ -77,9 +82,10 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by: describeSender(request) } });
       log.warn('decision signal rejected', { runId: run.runId, ...reason });
     }
-  });
+  }, { description: 'Decide a pending pause, fire-and-forget; an invalid decision is recorded as decision_rejected.' });
   setHandler(awaitSettledUpdate, (request) => waitUntilSettled(request.wait_ms), {
     validator: (request) => void parseOrReject(AwaitSettledRequest, request),
+    description: 'The run once it is paused or has ended, waiting at most {"wait_ms"}.',
   });
   setHandler(
     requestCancelUpdate,
@@ -95,6 +101,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
         parseOrReject(CancelRequest, request);
         if (run.ended) reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; it cannot be cancelled`, { status: run.status });
       },
+      description: 'Record who cancels and why ({"by"?, "reason"?}) before the execution is cancelled.',
     },
   );
 
