@@ -16,6 +16,7 @@ export function httpStatus(type: ErrorType): number {
     case ErrorType.NotPaused:
     case ErrorType.StepMismatch:
     case ErrorType.AlreadyDecided:
+    case ErrorType.DigestMismatch:
     case ErrorType.RunEnded:
     case ErrorType.IdempotencyConflict:
       return 409;
@@ -66,13 +67,14 @@ export function errorBoundary(logger: Logger, format: ErrorFormatter = holdpoint
     if (expected) log.warn({ type: error.type, status, message: error.message }, 'request refused');
     else log.error({ err }, 'request failed unexpectedly');
     if (res.headersSent) return;
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="holdpoint"');
     res.status(status).json(format(error, status));
   };
 }
 
 export function notFoundRoute(format: ErrorFormatter = holdpointErrorBody): RequestHandler {
   return (req, res) => {
-    const error = new HoldpointError(ErrorType.NotFound, `no route ${req.method} ${req.path}`);
+    const error = new HoldpointError(ErrorType.NotFound, `no route ${req.method} ${req.originalUrl.split('?')[0]}`);
     res.status(404).json(format(error, 404));
   };
 }

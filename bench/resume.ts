@@ -1,7 +1,7 @@
 import type { Definition, Step } from '../src/contracts/definition';
 import { decideUpdate } from '../src/contracts/messages';
 import type { BenchStack } from './stack';
-import { ms, summarise } from './stack';
+import { BENCH_KEYS, benchApprover, benchOperator, ms, summarise } from './stack';
 
 const PAUSES_PER_RUN = 20;
 
@@ -21,7 +21,7 @@ export const resumeChain: Definition = {
 export async function benchResume(stack: BenchStack, runs: number): Promise<void> {
   const ids: string[] = [];
   for (let i = 0; i < runs; i++) {
-    const { run } = await stack.core.runs.start({ workflow: resumeChain.name, task: `bench ${i}`, waitMs: 30_000 });
+    const { run } = await stack.core.runs.start({ workflow: resumeChain.name, task: `bench ${i}`, waitMs: 30_000 }, benchOperator);
     ids.push(run.run_id);
   }
   const gateway: number[] = [];
@@ -35,14 +35,14 @@ export async function benchResume(stack: BenchStack, runs: number): Promise<void
       if (viaGateway) {
         const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${runId}/resume?wait=30s`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'x-api-key': BENCH_KEYS.approver },
           body: JSON.stringify({ input: { resume: { step: `gate${step}`, input: 'approve' } } }),
         });
         status = ((await res.json()) as { output: { status: string } }).output.status;
       } else {
         const view = await stack.client.workflow
           .getHandle(runId)
-          .executeUpdate(decideUpdate, { args: [{ step: `gate${step}`, value: 'approve', wait_ms: 30_000 }] });
+          .executeUpdate(decideUpdate, { args: [{ step: `gate${step}`, value: 'approve', by: benchApprover.id, groups: benchApprover.groups, wait_ms: 30_000 }] });
         status = view.status;
       }
       const elapsed = performance.now() - started;

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { ApiKeyRing } from '../src/auth/api-keys';
+import type { Principal } from '../src/contracts/principal';
 import { exampleHandlers } from '../src/activities/handlers';
 import type { TaskHandlers } from '../src/activities/tasks';
 import { loadCatalog } from '../src/catalog/load';
@@ -15,6 +17,11 @@ import { ensureTemporalCli } from '../src/temporal/cli';
 import { startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { bundleWorkflows, createHoldpointWorker } from '../workers/worker';
+
+/** The bench's callers: an operator starts runs, an approver (in every group) decides, each with a key. */
+export const benchOperator: Principal = { id: 'bench-operator', roles: ['operator'], groups: [] };
+export const benchApprover: Principal = { id: 'bench-approver', roles: ['approver'], groups: ['bench'] };
+export const BENCH_KEYS = { operator: 'bench-operator-key-0123456789', approver: 'bench-approver-key-0123456789' };
 
 export interface BenchStack {
   client: Client;
@@ -46,8 +53,12 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
     logger: quiet,
   });
   const running = worker.run();
-  const core = createCore({ client, catalog: await loadCatalog({ extra: definitions }), taskQueue: 'bench', maxRunLifetimeMs: 86_400_000 });
-  const app = createApp({ core, logger: quiet.child({}, { level: 'error' }) });
+  const core = createCore({ client, catalog: await loadCatalog({ extra: definitions }), taskQueue: 'bench', maxRunLifetimeMs: 86_400_000, logger: quiet });
+  const keys = new ApiKeyRing([
+    { key: BENCH_KEYS.operator, principal: benchOperator.id, roles: benchOperator.roles, groups: benchOperator.groups },
+    { key: BENCH_KEYS.approver, principal: benchApprover.id, roles: benchApprover.roles, groups: benchApprover.groups },
+  ]);
+  const app = createApp({ core, keys, logger: quiet.child({}, { level: 'error' }) });
   const http: Server = await new Promise((ready) => {
     const s = app.listen(0, '127.0.0.1', () => ready(s));
   });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Duration, durationToMs } from './contracts/duration';
 import { DEFAULT_TASK_QUEUE } from './contracts/temporal';
+import type { ApiKeyEntry } from './contracts/principal';
+import { parseApiKeys } from './auth/api-keys';
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Blank = z.literal('').transform(() => undefined);
@@ -38,6 +40,8 @@ const Env = z.object({
   HOLDPOINT_DEFAULT_WAIT: Duration.default('20s'),
   /** A prebuilt workflow bundle (see `npm run build`); unset: bundled from source at start-up. */
   HOLDPOINT_WORKFLOW_BUNDLE: optional(z.string().min(1)),
+  /** API keys: inline JSON or a JSON/YAML file path; see README "Keys and roles". Unset: `npm start` makes local ones. */
+  HOLDPOINT_API_KEYS: optional(z.string().min(1)),
   /** trace | debug | info | warn | error */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** `pretty` for people, `json` for log shippers. @default pretty on a terminal, json otherwise */
@@ -65,6 +69,8 @@ export interface Config {
   maxRunLifetimeMs: number;
   defaultWaitMs: number;
   workflowBundle: string | undefined;
+  /** Undefined when HOLDPOINT_API_KEYS is unset. */
+  apiKeys: ApiKeyEntry[] | undefined;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
 }
 
@@ -72,7 +78,11 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const shown = name === 'HOLDPOINT_API_KEYS' || name === 'TEMPORAL_API_KEY' ? '' : ` (got ${JSON.stringify(env[name])})`;
+      return `  ${i.path.join('.')}: ${i.message}${shown}`;
+    });
     throw new Error(`holdpoint configuration is invalid:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
@@ -96,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRunLifetimeMs: durationToMs(e.HOLDPOINT_MAX_RUN_LIFETIME),
     defaultWaitMs: durationToMs(e.HOLDPOINT_DEFAULT_WAIT),
     workflowBundle: e.HOLDPOINT_WORKFLOW_BUNDLE,
+    apiKeys: e.HOLDPOINT_API_KEYS ? parseApiKeys(e.HOLDPOINT_API_KEYS) : undefined,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   };
 }

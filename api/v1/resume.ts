@@ -1,18 +1,19 @@
 import type { Core } from '../../src/core';
 import type { DecisionRequest } from '../../src/contracts/decision';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import type { Principal } from '../../src/contracts/principal';
 import type { Pause } from '../../src/contracts/run';
 import { parse } from '../validate';
 import { ResumeStep } from './schemas';
 
-type Decision = Omit<DecisionRequest, 'by' | 'wait_ms' | 'idempotency_key'>;
+type Decision = Omit<DecisionRequest, 'by' | 'groups' | 'wait_ms' | 'idempotency_key' | 'digest'>;
 
 /**
  * Translates seed 002's two documented resume bodies into one decision:
  * `{input: {resume: {step, input}}}` (the concepts page) names the step; `{input: {...}}` (the API
  * reference) answers the run's only pending pause, read first so the decision names its request.
  */
-export async function resumeDecision(core: Core, runId: string, input: Record<string, unknown>, comment?: string): Promise<Decision> {
+export async function resumeDecision(core: Core, runId: string, input: Record<string, unknown>, comment: string | undefined, actor: Principal): Promise<Decision> {
   if ('resume' in input) {
     const resume = parse(ResumeStep, input.resume, 'body');
     const note = resume.comment ?? comment;
@@ -23,7 +24,7 @@ export async function resumeDecision(core: Core, runId: string, input: Record<st
       ...(note ? { comment: note } : {}),
     };
   }
-  const run = await core.runs.get(runId);
+  const run = await core.runs.get(runId, actor);
   if (run.pending.length === 0) {
     throw new HoldpointError(ErrorType.NotPaused, `run ${runId} is ${run.status}; no step waits for input`, { status: run.status });
   }

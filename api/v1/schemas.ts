@@ -40,6 +40,8 @@ export const ResumeStep = z.strictObject({
 export const ResumeBody = z.strictObject({
   input: z.record(z.string(), z.unknown(), { error: 'is required: {"resume": {"step": "...", "input": ...}}' }),
   comment: z.string().max(4_000).optional(),
+  /** The pendingAction's digest as the caller saw it; refused with 409 if the step now shows something else. */
+  digest: z.string().optional(),
   stream: z.literal(false, { error: 'streaming is not supported here' }).optional(),
   context: z.record(z.string(), z.unknown()).optional(),
 });

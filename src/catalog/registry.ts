@@ -1,6 +1,6 @@
 import type { Definition } from '../contracts/definition';
 import { ErrorType, HoldpointError } from '../contracts/errors';
-import { contentHash } from './hash';
+import { digestOf as contentHash } from '../lib/digest';
 import { validateDefinition, type ValidateOptions } from './validate';
 
 /** A validated definition with its identity. */

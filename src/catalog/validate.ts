@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { Definition, DEFAULT_OPTIONS, REJECT_OPTION, type Step } from '../contracts/definition';
+import { APPROVE_OPTION, Definition, DEFAULT_OPTIONS, REJECT_OPTION, type PauseStep, type Step } from '../contracts/definition';
+import { durationToMs } from '../contracts/duration';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
 
@@ -52,6 +53,8 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
   const problems: DefinitionProblem[] = [];
   const engine = new ExpressionEngine();
   const seen = new Map<string, string>();
+  // Task steps met so far in document order: an output_review may only review one of them.
+  const taskSteps = new Set<string>();
 
   const expression = (source: string, path: string, field: string, step?: string) => {
     try {
@@ -95,32 +98,61 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
         default: {
           for (const placeholder of ExpressionEngine.placeholders(step.message)) expression(placeholder, `${path}.message`, 'message', step.name);
           if (step.context) expression(step.context, `${path}.context`, 'context', step.name);
+          checkEscalation(step, at, problems);
           const onTimeout = step.on_timeout ?? 'fail';
-          if (step.type === 'input') {
-            schema(step.input_schema, `${path}.input_schema`, 'input_schema', step.name);
-            if (onTimeout !== 'fail' && onTimeout !== 'skip') {
-              problems.push({ ...at('on_timeout'), message: `must be "fail" or "skip" for an input step, not "${onTimeout}"` });
+          const always = ['fail', 'skip', 'timeout_skip'];
+          if (step.type === 'input' || step.type === 'question') {
+            if (step.type === 'input') schema(step.input_schema, `${path}.input_schema`, 'input_schema', step.name);
+            if (!always.includes(onTimeout)) {
+              problems.push({ ...at('on_timeout'), message: `must be "fail", "skip" or "timeout_skip" for a ${step.type} step, not "${onTimeout}"` });
             }
             break;
           }
-          const offered: readonly string[] = step.options ?? DEFAULT_OPTIONS;
+          if (step.type === 'output_review') {
+            if (!taskSteps.has(step.review)) {
+              problems.push({ ...at('review'), message: `"${step.review}" is not a task step that comes before this one` });
+            }
+            if (step.output_schema) schema(step.output_schema, `${path}.output_schema`, 'output_schema', step.name);
+          }
+          const offered: readonly string[] = step.type === 'output_review' ? ['approve', 'reject'] : (step.options ?? DEFAULT_OPTIONS);
           if (onTimeout === 'reject' && !offered.includes(REJECT_OPTION)) {
-            problems.push({ ...at('on_timeout'), message: `is "reject" but the step offers no "reject" option` });
-          } else if (!['fail', 'skip', 'reject'].includes(onTimeout) && !offered.includes(onTimeout)) {
+            problems.push({ ...at('on_timeout'), message: 'is "reject" but the step offers no "reject" option' });
+          } else if (![...always, 'reject'].includes(onTimeout) && !offered.includes(onTimeout)) {
             problems.push({
               ...at('on_timeout'),
-              message: `must be "fail", "reject", "skip" or one of the options (${offered.map((o) => `"${o}"`).join(', ')}), not "${onTimeout}"`,
+              message: `must be "fail", "reject", "skip", "timeout_skip" or one of the options (${offered.map((o) => `"${o}"`).join(', ')}), not "${onTimeout}"`,
             });
           }
           if (step.on_reject && !offered.includes(REJECT_OPTION)) {
             problems.push({ ...at('on_reject'), message: 'has no effect: the step offers no "reject" option' });
           }
+          if ((step.approvals_required ?? 1) > 1 && !offered.includes(APPROVE_OPTION)) {
+            problems.push({ ...at('approvals_required'), message: 'counts "approve" decisions, but the step offers no "approve" option' });
+          }
+          if ((step.rejections_required ?? 1) > 1 && !offered.includes(REJECT_OPTION)) {
+            problems.push({ ...at('rejections_required'), message: 'counts "reject" decisions, but the step offers no "reject" option' });
+          }
         }
       }
+      if (step.type === 'task') taskSteps.add(step.name);
     });
   };
   visit(definition.steps, 'steps');
   return problems;
+}
+
+/** The escalation ladder must climb in order: remind, then reassign, then time out. */
+function checkEscalation(step: PauseStep, at: (field: string) => Omit<DefinitionProblem, 'message'>, problems: DefinitionProblem[]): void {
+  const e = step.escalation;
+  if (!e) return;
+  const timeout = step.timeout ? durationToMs(step.timeout) : Infinity;
+  const remind = e.remind_after ? durationToMs(e.remind_after) : undefined;
+  const reassign = e.reassign_after ? durationToMs(e.reassign_after) : undefined;
+  if (remind !== undefined && remind >= timeout) problems.push({ ...at('escalation.remind_after'), message: `must be shorter than the step's timeout (${step.timeout})` });
+  if (reassign !== undefined && reassign >= timeout) problems.push({ ...at('escalation.reassign_after'), message: `must be shorter than the step's timeout (${step.timeout})` });
+  if (remind !== undefined && reassign !== undefined && remind >= reassign) {
+    problems.push({ ...at('escalation.remind_after'), message: 'must be shorter than reassign_after: remind first, then reassign' });
+  }
 }
 
 /** Turns a zod issue path into a problem that names the step (looked up in the raw input) and field. */

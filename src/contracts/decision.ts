@@ -14,18 +14,31 @@ export const DecisionRequest = z
   .strictObject({
     request_id: z.string().min(1).optional(),
     step: z.string().min(1).optional(),
-    /** The chosen option, or the input value for an `input` pause. */
-    value: z.custom<unknown>((v) => v !== undefined, { error: 'is required' }),
+    /**
+     * The chosen option; the value of an `input` step; `{"<question>": "<answer>"}` for a `question`
+     * step; `"approve"`, `"reject"` or `{"edit": <output>}` for an `output_review` step.
+     */
+    value: z.unknown().optional(),
+    /** `skip`: skip the step instead of deciding it (only where the step allows skipping). */
+    action: z.literal('skip').optional(),
     comment: z.string().max(4_000).optional(),
+    /** Who decides. The gateway sets it from the authenticated caller; other senders name themselves. */
     by: z.string().min(1).max(200).optional(),
+    /** The decider's groups, matched against `group:` assignees (set by the gateway). */
+    groups: z.array(z.string().min(1).max(200)).max(200).optional(),
+    /** The pause's `digest` as the decider saw it; refused if the pause now shows something else. */
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be a digest as the pause shows it ("sha256:<64 hex>")').optional(),
     /** Repeating a decision with the same key returns the first outcome. */
-    idempotency_key: z.string().min(1).max(200).optional(),
+    idempotency_key: z.string().min(1).max(255).optional(),
     /** Update only: how long to wait for the run's next pause or its end before answering. @default 0 */
     wait_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
   })
-  .refine((d) => d.request_id !== undefined || d.step !== undefined, {
-    message: 'name the pause with "request_id" or "step"',
-    path: ['step'],
+  .superRefine((d, ctx) => {
+    if (d.action === undefined && d.value === undefined) ctx.addIssue({ code: 'custom', message: 'is required', path: ['value'] });
+    if (d.action === 'skip' && d.value !== undefined) ctx.addIssue({ code: 'custom', message: 'must be absent when skipping', path: ['value'] });
+    if (d.request_id === undefined && d.step === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'name the pause with "request_id" or "step"', path: ['step'] });
+    }
   });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;
 

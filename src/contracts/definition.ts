@@ -85,21 +85,62 @@ export const OnTimeout = z.string().min(1);
 export const OnReject = z.enum(['fail', 'complete', 'continue']);
 export type OnReject = z.infer<typeof OnReject>;
 
+/**
+ * Who may decide: a principal (`alice` or `user:alice`) or a group (`group:finance`). Decisions are
+ * matched against the authenticated caller's principal id and groups.
+ */
+export const Assignee = z
+  .string()
+  .regex(/^(group:|user:)?[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/, 'must be a principal ("alice", "user:alice") or a group ("group:finance")');
+
+/** Reminders and reassignment while a pause waits; every rung is a workflow timer and an audit entry. */
+export const Escalation = z
+  .strictObject({
+    /** Record a `reminded` event (for notifications to deliver) once this long has passed. */
+    remind_after: Duration.optional(),
+    /** Hand the pause to `reassign_to` once this long has passed. */
+    reassign_after: Duration.optional(),
+    /** The new assignees (they replace the old ones). */
+    reassign_to: z.array(Assignee).min(1).max(50).optional(),
+  })
+  .refine((e) => (e.reassign_after === undefined) === (e.reassign_to === undefined), {
+    message: 'reassign_after and reassign_to go together',
+    path: ['reassign_to'],
+  });
+export type Escalation = z.infer<typeof Escalation>;
+
 const PauseBase = {
   ...StepBase,
   /** What the approver is asked; may hold `{{ expression }}` placeholders. */
   message: Template,
   /** What the approver needs to see to decide, e.g. `steps.analysis.output`; shown with the pause. */
   context: Expression.optional(),
-  /** Who is expected to decide (a user, group or role), shown in the inbox and the Web UI. */
-  assignee: z.string().min(1).max(200).optional(),
+  /** Who may decide. @default anyone with the approver role */
+  assignees: z.array(Assignee).min(1).max(50).optional(),
   /** How long the pause waits for a decision. @default until the run's maximum lifetime */
   timeout: Duration.optional(),
   /**
    * `fail` (default: the run fails), `reject` (as if rejected), `skip` (the step is skipped and the run
-   * goes on), or the name of an option to choose it.
+   * goes on), `timeout_skip` (skipped, recorded as GL AIP's timeout outcome), or an option's name.
    */
   on_timeout: OnTimeout.optional(),
+  escalation: Escalation.optional(),
+  /** Whether a decider may skip the step (GL AIP's `skipped`): it is marked skipped and the run goes on. @default false */
+  allow_skip: z.boolean().optional(),
+};
+
+/** Approval rules of the pauses that approve or reject. */
+const Approval = {
+  /** Distinct principals who must approve before the step is approved. @default 1 */
+  approvals_required: z.number().int().min(1).max(20).optional(),
+  /** Distinct principals whose rejection rejects the step. @default 1 (a single rejection rejects) */
+  rejections_required: z.number().int().min(1).max(20).optional(),
+  /** May the principal who started the run approve it? (separation of duties) @default false */
+  allow_self_approval: z.boolean().optional(),
+  /** Must a rejection carry a comment saying why? @default false */
+  reject_requires_comment: z.boolean().optional(),
+  /** @default "fail" */
+  on_reject: OnReject.optional(),
 };
 
 const Choice = {
@@ -110,8 +151,7 @@ const Choice = {
     .max(20)
     .refine((options) => new Set(options).size === options.length, 'must not repeat an option')
     .optional(),
-  /** @default "fail" */
-  on_reject: OnReject.optional(),
+  ...Approval,
 };
 
 /** Asks a person to confirm (or reject) what comes next. */
@@ -130,7 +170,48 @@ export const InputStep = z.strictObject({
 });
 export type InputStep = z.infer<typeof InputStep>;
 
-export type PauseStep = ConfirmationStep | DecisionStep | InputStep;
+/** One multiple-choice question of a `question` step (m8tes' AskUserQuestion shape). */
+export const Question = z.strictObject({
+  /** The question's text; answers are keyed by it. */
+  question: z.string().trim().min(1).max(2_000),
+  /** A short label for UIs ("Plan", "Region"). */
+  header: z.string().max(100).optional(),
+  options: z
+    .array(z.strictObject({ label: z.string().trim().min(1).max(200), description: z.string().max(1_000).optional() }))
+    .max(20)
+    .refine((options) => new Set(options.map((o) => o.label)).size === options.length, 'must not repeat a label')
+    .default([]),
+  /** Accept an answer that is none of the options. @default false */
+  allow_free_text: z.boolean().optional(),
+});
+export type Question = z.infer<typeof Question>;
+
+/** Asks one or more multiple-choice questions, answered together: `{ "<question>": "<label or text>" }`. */
+export const QuestionStep = z.strictObject({
+  ...PauseBase,
+  type: z.literal('question'),
+  questions: z
+    .array(Question)
+    .min(1, 'must ask at least one question')
+    .max(20)
+    .refine((qs) => new Set(qs.map((q) => q.question)).size === qs.length, 'must not repeat a question')
+    .refine((qs) => qs.every((q) => q.options.length > 0 || q.allow_free_text), 'each question needs options or allow_free_text'),
+});
+export type QuestionStep = z.infer<typeof QuestionStep>;
+
+/** Shows an earlier task's output for approval, rejection, or an edit that later steps use instead. */
+export const OutputReviewStep = z.strictObject({
+  ...PauseBase,
+  ...Approval,
+  type: z.literal('output_review'),
+  /** The earlier task step whose output is reviewed. */
+  review: StepName,
+  /** A JSON Schema an edited output must match. @default any JSON value */
+  output_schema: JsonSchema.optional(),
+});
+export type OutputReviewStep = z.infer<typeof OutputReviewStep>;
+
+export type PauseStep = ConfirmationStep | DecisionStep | InputStep | QuestionStep | OutputReviewStep;
 export type ConditionStep = {
   type: 'condition';
   name: string;
@@ -160,10 +241,10 @@ export const ConditionStep: z.ZodType<ConditionStep> = z.strictObject({
 });
 
 export const Step: z.ZodType<Step> = z.lazy(() =>
-  z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, ConditionStep as never]),
+  z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, QuestionStep, OutputReviewStep, ConditionStep as never]),
 );
 
-export const PAUSE_TYPES = ['confirmation', 'decision', 'input'] as const;
+export const PAUSE_TYPES = ['confirmation', 'decision', 'input', 'question', 'output_review'] as const;
 export type PauseStepType = (typeof PAUSE_TYPES)[number];
 
 export function isPauseStep(step: Step): step is PauseStep {
@@ -191,3 +272,7 @@ export type Definition = z.infer<typeof Definition>;
 export const DEFAULT_OPTIONS = ['approve', 'reject'] as const;
 /** The option whose choice counts as a rejection (see `on_reject`). */
 export const REJECT_OPTION = 'reject';
+/** The option whose choice counts as an approval (see `approvals_required`). */
+export const APPROVE_OPTION = 'approve';
+/** What an `output_review` step offers: approve as is, reject, or edit (`{"edit": <new output>}`). */
+export const REVIEW_OPTIONS = ['approve', 'reject', 'edit'] as const;

@@ -18,6 +18,8 @@ export const ErrorType = {
   StepMismatch: 'step_mismatch',
   /** The pause was already decided; the details say by whom and when (409). */
   AlreadyDecided: 'already_decided',
+  /** The decision carried a digest of content the pause no longer shows (409). */
+  DigestMismatch: 'digest_mismatch',
   /** The run has ended (completed, failed or cancelled) and cannot take this action (409). */
   RunEnded: 'run_ended',
   /** An idempotency key was reused with a different request (409). */

@@ -1,27 +1,50 @@
 import { z } from 'zod';
-import { RunError, RunStatus } from './run';
+import { Pause, RunError, RunStatus } from './run';
 
-/** A pending pause as the memo carries it: enough for a listing, not the full context. */
-export const PendingSummary = z.object({
-  request_id: z.string(),
-  step: z.string(),
-  type: z.string(),
-  message: z.string(),
-  options: z.array(z.string()).optional(),
-  assignee: z.string().optional(),
-  created_at: z.string(),
-  timeout_at: z.string().optional(),
+/**
+ * A pause as the run's memo carries it, for the inbox: everything an approver needs to decide, with
+ * large values (context, schemas, reviewed output) replaced by `{"_truncated": true, "_bytes": n}`.
+ */
+export const PauseSummary = Pause.pick({
+  request_id: true,
+  step: true,
+  type: true,
+  title: true,
+  message: true,
+  options: true,
+  assignees: true,
+  rules: true,
+  escalation: true,
+  digest: true,
+  status: true,
+  created_at: true,
+  timeout_at: true,
+  on_timeout: true,
+}).extend({
+  input_schema: z.unknown().optional(),
+  questions: z.unknown().optional(),
+  review: z.object({ step: z.string(), output: z.unknown() }).optional(),
+  context: z.unknown().optional(),
+  votes: z.array(z.object({ by: z.string().optional(), value: z.unknown(), at: z.string() })),
+  decision: z
+    .object({ value: z.unknown(), by: z.string().optional(), at: z.string(), comment: z.string().optional(), channel: z.string() })
+    .optional(),
 });
-export type PendingSummary = z.infer<typeof PendingSummary>;
+export type PauseSummary = z.infer<typeof PauseSummary>;
 
 /** The run's memo (under `RUN_MEMO_KEY`), kept current by the workflow. */
 export const RunMemo = z.object({
   workflow: z.string(),
   task: z.string(),
+  /** The run's input state, truncated like the pauses' large values. */
+  state: z.unknown(),
   definition_hash: z.string(),
   status: RunStatus,
-  pending: z.array(PendingSummary),
+  /** Pending pauses, then the most recent settled ones. */
+  pauses: z.array(PauseSummary),
   error: RunError.nullable().optional(),
+  started_by: z.string().optional(),
+  customer: z.string().optional(),
   started_at: z.string(),
   updated_at: z.string(),
 });

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AwaitSettledRequest, CancelRequest, DecisionRequest, EventsQuery } from './decision';
 import type { RunEvent } from './events';
-import type { RunView } from './run';
+import type { AuditEntry, RunView } from './run';
 
 /**
  * The run workflow's message contract, for the gateway, tests and any other service.
@@ -26,3 +26,22 @@ export const getRunQuery = defineQuery<RunView>('getRun');
 
 /** A page of the run's event log, after a sequence number. */
 export const getEventsQuery = defineQuery<RunEvent[], [EventsQuery]>('getEvents');
+
+/** The run's hash-chained audit trail. */
+export const getAuditQuery = defineQuery<AuditEntry[]>('getAudit');
+
+/** A refused decision, for a run's refusal log (its own workflow: refusals never touch the run's history). */
+export interface RefusalRecord {
+  request_id?: string;
+  step?: string;
+  by?: string;
+  value?: unknown;
+  comment?: string;
+  /** How the attempt arrived: `rest` (a face of the gateway) or `update`. */
+  channel: string;
+  reason: { type: string; message: string };
+}
+
+export const recordRefusalSignal = defineSignal<[RefusalRecord]>('recordRefusal');
+
+export const getRefusalsQuery = defineQuery<AuditEntry[]>('getRefusals');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Definition, JsonSchema } from './definition';
+import { Definition, JsonSchema, Question } from './definition';
 
 /** A run's status, as seed 002 names them, plus `cancelled`. */
 export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'cancelled']);
@@ -34,7 +34,7 @@ export const RunError = z.object({
 export type RunError = z.infer<typeof RunError>;
 
 /** How a decision reached the run. */
-export const DecisionChannel = z.enum(['update', 'signal', 'timeout']);
+export const DecisionChannel = z.enum(['update', 'signal', 'timeout', 'escalation']);
 export type DecisionChannel = z.infer<typeof DecisionChannel>;
 
 /** A decision as the run recorded it. */
@@ -46,11 +46,34 @@ export const DecisionRecord = z.object({
   comment: z.string().optional(),
   channel: DecisionChannel,
   idempotency_key: z.string().optional(),
+  /** How many votes the pause took, when it needed more than one. */
+  votes: z.number().int().optional(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecord>;
 
-export const PauseStatus = z.enum(['pending', 'decided', 'timed_out', 'cancelled']);
+export const PauseStatus = z.enum(['pending', 'decided', 'timed_out', 'skipped', 'cancelled']);
 export type PauseStatus = z.infer<typeof PauseStatus>;
+
+/** One principal's vote on a pause that needs several (`approvals_required` > 1). */
+export const Vote = z.object({
+  by: z.string().optional(),
+  value: z.unknown(),
+  at: z.string(),
+  comment: z.string().optional(),
+  channel: DecisionChannel,
+  idempotency_key: z.string().optional(),
+});
+export type Vote = z.infer<typeof Vote>;
+
+/** The approval rules in force for a pause (definition values with defaults applied). */
+export const PauseRules = z.object({
+  approvals_required: z.number().int(),
+  rejections_required: z.number().int(),
+  allow_self_approval: z.boolean(),
+  reject_requires_comment: z.boolean(),
+  allow_skip: z.boolean(),
+});
+export type PauseRules = z.infer<typeof PauseRules>;
 
 /** A pending action (or one that was), the unit people decide on. */
 export const Pause = z.object({
@@ -59,14 +82,34 @@ export const Pause = z.object({
   run_id: z.string(),
   workflow: z.string(),
   step: z.string(),
-  type: z.enum(['confirmation', 'decision', 'input']),
+  type: z.enum(['confirmation', 'decision', 'input', 'question', 'output_review']),
   title: z.string().optional(),
   message: z.string(),
   options: z.array(z.string()).optional(),
   input_schema: JsonSchema.optional(),
+  questions: z.array(Question).optional(),
+  /** For `output_review`: the reviewed step, its output, and the schema edits must match. */
+  review: z.object({ step: z.string(), output: z.unknown(), output_schema: JsonSchema.optional() }).optional(),
   /** What the approver needs to see, from the step's `context` expression. */
   context: z.unknown().optional(),
-  assignee: z.string().optional(),
+  /** Who may decide now (empty: anyone with the approver role); escalation may change it. */
+  assignees: z.array(z.string()),
+  rules: PauseRules,
+  /** Votes so far, when the step needs more than one principal. */
+  votes: z.array(Vote),
+  escalation: z
+    .object({
+      remind_at: z.string().optional(),
+      reminded_at: z.string().optional(),
+      reassign_at: z.string().optional(),
+      reassign_to: z.array(z.string()).optional(),
+      reassigned_at: z.string().optional(),
+    })
+    .optional(),
+  /** Who started the run (separation of duties applies to them). */
+  started_by: z.string().optional(),
+  /** `sha256:` of what the approver is shown; a decision may carry it to prove what it saw. */
+  digest: z.string(),
   status: PauseStatus,
   created_at: z.string(),
   timeout_at: z.string().optional(),
@@ -74,6 +117,33 @@ export const Pause = z.object({
   decision: DecisionRecord.optional(),
 });
 export type Pause = z.infer<typeof Pause>;
+
+/** What the audit trail records. */
+export const AuditEntryType = z.enum(['requested', 'reminded', 'escalated', 'voted', 'decided', 'refused', 'timed_out', 'skipped', 'cancelled']);
+export type AuditEntryType = z.infer<typeof AuditEntryType>;
+
+/**
+ * One audit entry. `hash` is `sha256:` of the canonical JSON of the entry without `hash`, and
+ * `prev_hash` is the previous entry's hash (null for the first): editing any entry breaks the chain.
+ */
+export const AuditEntry = z.object({
+  seq: z.number().int().positive(),
+  at: z.string(),
+  type: AuditEntryType,
+  run_id: z.string(),
+  /** `run` for the run's own trail; `refusals` for refused decisions (they never touch the run's history). */
+  chain: z.enum(['run', 'refusals']),
+  request_id: z.string().optional(),
+  step: z.string().optional(),
+  by: z.string().optional(),
+  value: z.unknown().optional(),
+  comment: z.string().optional(),
+  channel: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  prev_hash: z.string().nullable(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** One executed (or executing) step of a run. */
 export const StepRecord = z.object({
@@ -89,6 +159,9 @@ export const StepRecord = z.object({
   branch: z.string().nullable().optional(),
   request_id: z.string().optional(),
   decision: DecisionRecord.optional(),
+  /** For a task whose output a reviewer edited: what the task returned, and who edited it. */
+  original_output: z.unknown().optional(),
+  edited_by: z.string().optional(),
   started_at: z.string(),
   ended_at: z.string().optional(),
 });
@@ -143,6 +216,8 @@ export const RunView = z.object({
   steps: z.array(StepRecord),
   /** Pauses waiting for a decision now. */
   pending: z.array(Pause),
+  /** Every pause the run has opened, pending or settled, oldest first. */
+  pauses: z.array(Pause),
   result: z.unknown().nullable(),
   error: RunError.nullable(),
   started_by: z.string().optional(),
@@ -170,7 +245,7 @@ export const RunSummary = z.object({
       type: z.string(),
       message: z.string(),
       options: z.array(z.string()).optional(),
-      assignee: z.string().optional(),
+      assignees: z.array(z.string()).optional(),
       created_at: z.string(),
       timeout_at: z.string().optional(),
     }),

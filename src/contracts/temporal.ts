@@ -6,6 +6,10 @@ export const DEFAULT_TASK_QUEUE = 'holdpoint';
 /** The workflow type of every run. */
 export const RUN_WORKFLOW_TYPE = 'holdpointRun';
 
+/** The workflow type of a run's refusal log, and the suffix of its workflow id (`<run_id>.refusals`). */
+export const REFUSALS_WORKFLOW_TYPE = 'holdpointRefusals';
+export const REFUSALS_ID_SUFFIX = '.refusals';
+
 /** Prefix of generated run ids (the Temporal workflow id), as seed 002 shows them. */
 export const RUN_ID_PREFIX = 'wfr_';
 
@@ -30,6 +34,14 @@ export const SearchAttributes = {
   customer: defineSearchAttributeKey('HoldpointCustomer', SearchAttributeType.KEYWORD),
   /** The principal that started the run. */
   startedBy: defineSearchAttributeKey('HoldpointStartedBy', SearchAttributeType.KEYWORD),
+  /** Who the run's pauses are assigned to: `user:<id>`, `group:<id>`, or `*` for anyone. */
+  assignees: defineSearchAttributeKey('HoldpointAssignees', SearchAttributeType.KEYWORD_LIST),
+  /** The states of the run's pauses: pending, decided, expired, skipped, cancelled. */
+  approvalStates: defineSearchAttributeKey('HoldpointApprovalStates', SearchAttributeType.KEYWORD_LIST),
+  /** When the oldest pending pause was opened (unset when none is pending). */
+  pendingSince: defineSearchAttributeKey('HoldpointPendingSince', SearchAttributeType.DATETIME),
+  /** The earliest timeout among pending pauses (unset when none is pending or none times out). */
+  nextTimeout: defineSearchAttributeKey('HoldpointNextTimeout', SearchAttributeType.DATETIME),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);

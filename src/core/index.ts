@@ -1,16 +1,25 @@
 import type { Client } from '@temporalio/client';
 import type { DefinitionCatalog } from '../catalog/registry';
+import type { Principal } from '../contracts/principal';
+import type { AuditEntry } from '../contracts/run';
+import { Approvals } from './approvals';
+import { listAudit, type AuditListParams } from './audit';
+import { authorize } from './authorize';
 import { listRuns, type ListRunsParams, type RunPage } from './listing';
 import { RunService, type RunServiceOptions } from './runs';
 
 export type { ListRunsParams, RunPage } from './listing';
-export type { StartRunParams, StartRunResult } from './runs';
+export type { DecisionInput, StartRunParams, StartRunResult } from './runs';
+export type { BulkItem, BulkResult, InboxParams, InboxPage } from './approvals';
+export type { AuditListParams } from './audit';
 export { parseRequestId } from './runs';
 
-/** The one core every REST face adapts: runs, their listing, and the definition catalog. */
+/** The one core every REST face adapts: runs, approvals, audit, and the definition catalog. */
 export interface Core {
   runs: RunService;
-  listRuns(params: ListRunsParams): Promise<RunPage>;
+  approvals: Approvals;
+  listRuns(params: ListRunsParams, actor: Principal): Promise<RunPage>;
+  listAudit(params: AuditListParams, actor: Principal): Promise<{ entries: AuditEntry[]; next_cursor: string | null }>;
   catalog: DefinitionCatalog;
   client: Client;
   taskQueue: string;
@@ -20,9 +29,15 @@ export interface Core {
 
 export function createCore(options: RunServiceOptions): Core {
   const { client, catalog, taskQueue } = options;
+  const runs = new RunService(options);
   return {
-    runs: new RunService(options),
-    listRuns: (params) => listRuns(client, params),
+    runs,
+    approvals: new Approvals(client, runs),
+    listRuns: (params, actor) => {
+      authorize(actor, 'read');
+      return listRuns(client, params);
+    },
+    listAudit: (params, actor) => listAudit(client, runs, params, actor),
     catalog,
     client,
     taskQueue,

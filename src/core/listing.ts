@@ -1,12 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { RunMemo } from '../contracts/memo';
 import type { RunStatus, RunSummary } from '../contracts/run';
-import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE } from '../contracts/temporal';
-
-const ExecutionStatus = temporal.api.enums.v1.WorkflowExecutionStatus;
+import { label, RUNS_CLAUSES, visiblePage, type VisibleRun } from './visibility';
 
 export interface ListRunsParams {
   status?: RunStatus | undefined;
@@ -22,9 +17,6 @@ export interface RunPage {
   next_cursor: string | null;
 }
 
-/** Visibility filter values are spliced into a query string, so only plain labels are accepted. */
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
-
 /** Each status as visibility finds it: our search attribute, corrected by how the execution closed. */
 const STATUS_FILTER: Record<RunStatus, string> = {
   running: `HoldpointStatus = 'running' AND ExecutionStatus = 'Running'`,
@@ -36,104 +28,38 @@ const STATUS_FILTER: Record<RunStatus, string> = {
 
 /** Lists runs newest first, one visibility call per page; each row comes from the run's memo. */
 export async function listRuns(client: Client, params: ListRunsParams): Promise<RunPage> {
-  const clauses = [`WorkflowType = '${RUN_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+  const clauses = [...RUNS_CLAUSES];
   if (params.status) clauses.push(`(${STATUS_FILTER[params.status]})`);
   if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);
   if (params.customer) clauses.push(`HoldpointCustomer = '${label('customer', params.customer)}'`);
-
-  const query = clauses.join(' AND ');
-  const nextPageToken = params.cursor ? decodeCursor(params.cursor, query) : undefined;
-  let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
-  try {
-    response = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query,
-      pageSize: params.limit,
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
-  } catch (err) {
-    // A well-formed cursor whose token the server no longer accepts (it expired, or was edited).
-    if (nextPageToken && [2, 3].includes((err as { code?: number }).code ?? 0)) throw badCursor();
-    throw err;
-  }
-  const converter = client.options.loadedDataConverter.payloadConverter;
-  const runs = response.executions.map((execution) => {
-    const payload = execution.memo?.fields?.[RUN_MEMO_KEY];
-    const memo = payload ? (converter.fromPayload(payload) as RunMemo) : undefined;
-    return summarise(execution, memo);
-  });
-  const token = response.nextPageToken;
-  return { runs, next_cursor: token && token.length > 0 ? encodeCursor(token, query) : null };
+  const page = await visiblePage(client, clauses, params.limit, params.cursor);
+  return { runs: page.runs.map(summarise), next_cursor: page.next_cursor };
 }
 
-function summarise(execution: temporal.api.workflow.v1.IWorkflowExecutionInfo, memo: RunMemo | undefined): RunSummary {
-  const status = statusOf(execution.status ?? 0, memo?.status);
-  const terminated = execution.status === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED || execution.status === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
-  const endedAt = timestamp(execution.closeTime);
+function summarise({ runId, status, terminated, memo, startedAt, endedAt }: VisibleRun): RunSummary {
   return {
-    run_id: execution.execution?.workflowId ?? '',
+    run_id: runId,
     workflow: memo?.workflow ?? 'unknown',
     status,
     task: memo?.task ?? '',
     ...(memo?.definition_hash ? { definition_hash: memo.definition_hash } : {}),
-    pending: status === 'paused' ? (memo?.pending ?? []) : [],
+    pending: status === 'paused' ? (memo?.pauses ?? []).filter((p) => p.status === 'pending').map(pendingSummary) : [],
     error: terminated ? { type: 'terminated', message: 'the run was ended outside holdpoint (terminated or timed out)' } : (memo?.error ?? null),
-    started_at: memo?.started_at ?? timestamp(execution.startTime) ?? '',
+    started_at: startedAt ?? '',
     ...(memo?.updated_at ? { updated_at: memo.updated_at } : {}),
     ...(endedAt ? { ended_at: endedAt } : {}),
   };
 }
 
-function statusOf(executionStatus: number, memoStatus: RunStatus | undefined): RunStatus {
-  switch (executionStatus) {
-    case ExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING:
-      return memoStatus === 'paused' ? 'paused' : 'running';
-    case ExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-      return 'completed';
-    case ExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED:
-      return 'cancelled';
-    default:
-      return 'failed';
-  }
-}
-
-function timestamp(ts: temporal.api.workflow.v1.IWorkflowExecutionInfo['startTime']): string | undefined {
-  if (!ts?.seconds) return undefined;
-  return new Date(Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
-}
-
-function label(field: string, value: string): string {
-  if (!LABEL.test(value)) {
-    throw new HoldpointError(ErrorType.InvalidRequest, `${field}: must be 1-128 letters, digits or "_.:@-"`, { field });
-  }
-  return value;
-}
-
-/** A cursor carries Temporal's page token and a tag of the query it pages, so it cannot page another listing. */
-function encodeCursor(token: Uint8Array, query: string): string {
-  return Buffer.from(JSON.stringify({ q: queryTag(query), t: Buffer.from(token).toString('base64') })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, query: string): Uint8Array {
-  let decoded: { q?: unknown; t?: unknown };
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { q?: unknown; t?: unknown };
-  } catch {
-    throw badCursor();
-  }
-  if (typeof decoded?.t !== 'string' || typeof decoded.q !== 'string') throw badCursor();
-  if (decoded.q !== queryTag(query)) {
-    throw new HoldpointError(ErrorType.InvalidRequest, 'cursor: belongs to a listing with other filters; keep the filters while paging', {
-      field: 'cursor',
-    });
-  }
-  return Buffer.from(decoded.t, 'base64');
-}
-
-function queryTag(query: string): string {
-  return createHash('sha256').update(query).digest('base64url').slice(0, 12);
-}
-
-function badCursor(): HoldpointError {
-  return new HoldpointError(ErrorType.InvalidRequest, 'cursor: is not a cursor this API returned', { field: 'cursor' });
+function pendingSummary(p: RunMemo['pauses'][number]): RunSummary['pending'][number] {
+  return {
+    request_id: p.request_id,
+    step: p.step,
+    type: p.type,
+    message: p.message,
+    ...(p.options ? { options: p.options } : {}),
+    ...(p.assignees.length > 0 ? { assignees: p.assignees } : {}),
+    created_at: p.created_at,
+    ...(p.timeout_at ? { timeout_at: p.timeout_at } : {}),
+  };
 }

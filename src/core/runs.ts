@@ -1,23 +1,28 @@
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionRequest } from '../contracts/decision';
+import type { Principal } from '../contracts/principal';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { RunEvent } from '../contracts/events';
 import {
   awaitSettledUpdate,
   decideUpdate,
+  getAuditQuery,
   getEventsQuery,
   getRunQuery,
   requestCancelUpdate,
 } from '../contracts/messages';
 import type { RunMemo } from '../contracts/memo';
-import type { RunInput, RunView, RunWorkflow } from '../contracts/run';
+import type { AuditEntry, RunInput, RunView, RunWorkflow } from '../contracts/run';
 import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import { durationToMs } from '../contracts/duration';
 import type { DefinitionCatalog } from '../catalog/registry';
-import { contentHash } from '../catalog/hash';
+import { digestOf as contentHash } from '../lib/digest';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
+import type { Logger } from '../logger';
+import { authorize } from './authorize';
 import { newRunId, runIdForKey } from './ids';
+import { RefusalLog } from './refusals';
 import { fromTemporal, notFound, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from './temporal-errors';
 
 export interface RunServiceOptions {
@@ -31,17 +36,18 @@ export interface RunServiceOptions {
   /** How long a read waits for a worker to answer before giving up. @default 5s */
   readTimeoutMs?: number;
   clock?: () => Date;
+  logger: Logger;
 }
+
+/** A decision as a caller sends it; who decides comes from the authenticated caller, never from the body. */
+export type DecisionInput = Omit<DecisionRequest, 'by' | 'groups' | 'wait_ms'>;
 
 export interface StartRunParams {
   workflow: string;
   task: string;
   state?: Record<string, unknown> | undefined;
-  /** A retried start with the same key (and scope) returns the run the first one made. */
+  /** A retried start with the same key (from the same caller) returns the run the first one made. */
   idempotencyKey?: string | undefined;
-  /** Whose keys these are (the caller's principal); keeps two callers' keys apart. */
-  idempotencyScope?: string | undefined;
-  startedBy?: string | undefined;
   customer?: string | undefined;
   /** How long to wait for the first pause or the end before answering with a running run. */
   waitMs: number;
@@ -61,14 +67,17 @@ export class RunService {
   private readonly client: Client;
   private readonly clock: () => Date;
   private readonly readTimeoutMs: number;
+  readonly refusals: RefusalLog;
 
   constructor(private readonly options: RunServiceOptions) {
     this.client = options.client;
     this.clock = options.clock ?? (() => new Date());
     this.readTimeoutMs = options.readTimeoutMs ?? 5_000;
+    this.refusals = new RefusalLog(options.client, options.taskQueue, options.logger);
   }
 
-  async start(params: StartRunParams): Promise<StartRunResult> {
+  async start(params: StartRunParams, actor: Principal): Promise<StartRunResult> {
+    authorize(actor, 'start');
     const { definition, hash } = this.options.catalog.get(params.workflow);
     const state = params.state ?? {};
     if (definition.input_schema) {
@@ -82,16 +91,14 @@ export class RunService {
     }
 
     const startedAt = this.clock().toISOString();
-    const runId = params.idempotencyKey
-      ? runIdForKey(params.idempotencyScope ?? '', definition.name, params.idempotencyKey)
-      : newRunId(this.clock().getTime());
+    const runId = params.idempotencyKey ? runIdForKey(actor.id, definition.name, params.idempotencyKey) : newRunId(this.clock().getTime());
     const input: RunInput = {
       run_id: runId,
       definition,
       definition_hash: hash,
       task: params.task,
       state,
-      ...(params.startedBy ? { started_by: params.startedBy } : {}),
+      started_by: actor.id,
       ...(params.customer ? { customer: params.customer } : {}),
       started_at: startedAt,
       settings: {
@@ -103,10 +110,13 @@ export class RunService {
     const initialMemo: RunMemo = {
       workflow: definition.name,
       task: params.task.slice(0, 200),
+      state: {},
       definition_hash: hash,
       status: 'running',
-      pending: [],
+      pauses: [],
       error: null,
+      started_by: actor.id,
+      ...(params.customer ? { customer: params.customer } : {}),
       started_at: startedAt,
       updated_at: startedAt,
     };
@@ -123,7 +133,7 @@ export class RunService {
         { key: SearchAttributes.workflow, value: definition.name },
         { key: SearchAttributes.pending, value: false },
         ...(params.customer ? [{ key: SearchAttributes.customer, value: params.customer }] : []),
-        ...(params.startedBy ? [{ key: SearchAttributes.startedBy, value: params.startedBy }] : []),
+        { key: SearchAttributes.startedBy, value: actor.id },
       ],
       memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
       staticSummary: oneLine(`${definition.name}: ${params.task}`, 200),
@@ -142,7 +152,7 @@ export class RunService {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw fromTemporal(err, runId);
       // The key's run has already finished: answer with it.
-      run = await this.get(runId);
+      run = await this.read(runId);
     }
     run = await this.keepWaiting(runId, run, waitUntil);
 
@@ -153,7 +163,12 @@ export class RunService {
   }
 
   /** The run's current state; a finished run is read from its history when no worker answers. */
-  async get(runId: string): Promise<RunView> {
+  async get(runId: string, actor: Principal): Promise<RunView> {
+    authorize(actor, 'read');
+    return this.read(runId);
+  }
+
+  private async read(runId: string): Promise<RunView> {
     const handle = this.client.workflow.getHandle(runId);
     try {
       return await this.client.withDeadline(Date.now() + this.readTimeoutMs, () => handle.query(getRunQuery));
@@ -170,7 +185,8 @@ export class RunService {
     }
   }
 
-  async events(runId: string, after = 0, limit = 100): Promise<RunEvent[]> {
+  async events(runId: string, actor: Principal, after = 0, limit = 100): Promise<RunEvent[]> {
+    authorize(actor, 'read');
     const handle = this.client.workflow.getHandle(runId);
     try {
       return await this.client.withDeadline(Date.now() + this.readTimeoutMs, () => handle.query(getEventsQuery, { after, limit }));
@@ -179,22 +195,95 @@ export class RunService {
     }
   }
 
-  /** Decides a pause; answers once the run reached its next pause or its end (at most `waitMs`). */
-  async decide(runId: string, request: DecisionRequest, waitMs: number): Promise<RunView> {
+  /** The run's audit trail: its own hash chain and its refusal log, in time order. */
+  async audit(runId: string, actor: Principal): Promise<AuditEntry[]> {
+    authorize(actor, 'read');
+    const handle = this.client.workflow.getHandle(runId);
+    const [own, refused] = await Promise.all([
+      this.client.withDeadline(Date.now() + this.readTimeoutMs, () => handle.query(getAuditQuery)).catch((err: unknown) => {
+        throw fromTemporal(err, runId);
+      }),
+      this.refusals.read(runId, this.readTimeoutMs),
+    ]);
+    return [...own, ...refused].sort((a, b) => a.at.localeCompare(b.at) || a.chain.localeCompare(b.chain) || a.seq - b.seq);
+  }
+
+  /**
+   * Decides a pause as `actor`; answers once the run reached its next pause or its end (at most
+   * `waitMs`). A refused decision is written to the run's refusal log, never to the run's history.
+   */
+  async decide(runId: string, input: DecisionInput, waitMs: number, actor: Principal): Promise<RunView> {
+    const attempt = {
+      ...(input.request_id ? { request_id: input.request_id } : {}),
+      ...(input.step ? { step: input.step } : {}),
+      by: actor.id,
+      ...(input.value !== undefined ? { value: input.value } : input.action ? { value: input.action } : {}),
+      ...(input.comment ? { comment: input.comment } : {}),
+      channel: 'rest',
+    };
+    try {
+      authorize(actor, 'decide');
+    } catch (err) {
+      if (await this.exists(runId)) await this.refusals.record(runId, err, attempt);
+      throw err;
+    }
+    const request: DecisionRequest = { ...input, by: actor.id, groups: actor.groups, wait_ms: waitMs };
     const handle = this.client.workflow.getHandle(runId);
     const waitUntil = Date.now() + waitMs;
     let run: RunView;
     try {
       run = await this.client.withDeadline(waitUntil + ANSWER_GRACE_MS, () =>
         handle.executeUpdate(decideUpdate, {
-          args: [{ ...request, wait_ms: waitMs }],
-          ...(request.idempotency_key ? { updateId: request.idempotency_key } : {}),
+          args: [request],
+          ...(input.idempotency_key ? { updateId: updateIdFor(actor, input) } : {}),
         }),
       );
     } catch (err) {
-      throw fromTemporal(err, runId);
+      const mapped = fromTemporal(err, runId);
+      const replayed = input.idempotency_key ? await this.decidedEarlier(runId, mapped, actor, input.idempotency_key) : undefined;
+      if (replayed) return replayed;
+      await this.refusals.record(runId, mapped, attempt);
+      throw mapped;
     }
     return this.keepWaiting(runId, run, waitUntil);
+  }
+
+  /** Decides by request id alone: the id carries its run (`<run_id>.<step>.<n>`). */
+  async decideRequest(requestId: string, input: Omit<DecisionInput, 'request_id'>, waitMs: number, actor: Principal): Promise<RunView> {
+    const parsed = parseRequestId(requestId);
+    if (!parsed) throw new HoldpointError(ErrorType.NotFound, `no request ${requestId}`, { request_id: requestId });
+    return this.decide(parsed.runId, { ...input, request_id: requestId }, waitMs, actor);
+  }
+
+  /** Records who cancels and why, cancels the execution, and answers with the cancelled run. */
+  async cancel(runId: string, reason: string | undefined, actor: Principal): Promise<RunView> {
+    authorize(actor, 'cancel');
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      await handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
+      await handle.cancel();
+      await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+    return this.read(runId);
+  }
+
+  /** A decision repeated after its run ended: its first outcome, if this key and caller made one. */
+  private async decidedEarlier(runId: string, error: unknown, actor: Principal, key: string): Promise<RunView | undefined> {
+    if (!(error instanceof HoldpointError) || error.type !== ErrorType.RunEnded) return undefined;
+    const run = await this.read(runId).catch(() => undefined);
+    const made = run?.steps.some((s) => s.decision?.idempotency_key === key && s.decision.by === actor.id);
+    return made ? run : undefined;
+  }
+
+  private async exists(runId: string): Promise<boolean> {
+    try {
+      const description = await this.client.workflow.getHandle(runId).describe();
+      return description.type === RUN_WORKFLOW_TYPE;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -210,33 +299,11 @@ export class RunService {
         );
       } catch (err) {
         // The run may have ended in between; what it looks like now is the answer.
-        if (fromTemporal(err, runId) instanceof HoldpointError) return this.get(runId);
+        if (fromTemporal(err, runId) instanceof HoldpointError) return this.read(runId);
         throw err;
       }
     }
     return current;
-  }
-
-  /** Decides by request id alone: the id carries its run (`<run_id>.<step>.<n>`). */
-  async decideRequest(requestId: string, request: Omit<DecisionRequest, 'request_id'>, waitMs: number): Promise<RunView> {
-    const parsed = parseRequestId(requestId);
-    if (!parsed) throw new HoldpointError(ErrorType.NotFound, `no request ${requestId}`, { request_id: requestId });
-    return this.decide(parsed.runId, { ...request, request_id: requestId }, waitMs);
-  }
-
-  /** Records who cancels and why, cancels the execution, and answers with the cancelled run. */
-  async cancel(runId: string, request: { by?: string | undefined; reason?: string | undefined }): Promise<RunView> {
-    const handle = this.client.workflow.getHandle(runId);
-    try {
-      await handle.executeUpdate(requestCancelUpdate, {
-        args: [{ ...(request.by ? { by: request.by } : {}), ...(request.reason ? { reason: request.reason } : {}) }],
-      });
-      await handle.cancel();
-      await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
-    } catch (err) {
-      throw fromTemporal(err, runId);
-    }
-    return this.get(runId);
   }
 
   private async readFromHistory(handle: WorkflowHandle, runId: string): Promise<RunView | undefined> {
@@ -269,6 +336,16 @@ export class RunService {
       );
     }
   }
+}
+
+/**
+ * Temporal answers a repeated update id with the first outcome. The id holds the caller, the key and a
+ * hash of the decision, so the same key with a different decision reaches the validator (and is refused
+ * as an idempotency conflict) instead of silently getting the first answer.
+ */
+function updateIdFor(actor: Principal, input: DecisionInput): string {
+  const { idempotency_key, ...decision } = input;
+  return `${actor.id}:${idempotency_key}:${contentHash(decision).slice(7, 23)}`;
 }
 
 /** `<run_id>.<step>.<n>`: the run id may itself hold dots, the step and counter cannot. */

@@ -24,7 +24,7 @@ export const billingCancel: Definition = {
       message:
         'Cancel the {{ steps.lookup_subscriptions.output[id = $$.state.subscriptionId].plan }} subscription {{ state.subscriptionId }} of {{ steps.lookup_customer.output.name }}? This cannot be undone.',
       context: '{ "customer": steps.lookup_customer.output, "subscription": steps.lookup_subscriptions.output[id = $$.state.subscriptionId] }',
-      assignee: 'billing-ops',
+      assignees: ['group:billing-ops'],
       timeout: '24h',
       on_timeout: 'reject',
       on_reject: 'complete',

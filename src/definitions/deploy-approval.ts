@@ -35,7 +35,9 @@ export const deployApproval: Definition = {
       message:
         'Deploy {{ state.app }} v{{ state.version }} to {{ state.environment }}? Risk: {{ steps.detailed_analysis.output.risk }}. {{ steps.detailed_analysis.output.summary }}',
       context: '{ "checks": steps.gather_data.output.checks, "analysis": steps.detailed_analysis.output }',
-      assignee: 'release-managers',
+      assignees: ['group:release-managers'],
+      reject_requires_comment: true,
+      escalation: { remind_after: '30m', reassign_after: '45m', reassign_to: ['group:engineering-managers'] },
       timeout: '1h',
       on_timeout: 'reject',
     },

@@ -29,7 +29,7 @@ export const leadRouter: Definition = {
       options: ['approve', 'reject', 'escalate'],
       on_reject: 'continue',
       context: 'steps.classify.output',
-      assignee: 'sales-ops',
+      assignees: ['group:sales-ops'],
       timeout: '3d',
     },
     {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import { createHoldpointWorker } from '../../workers/worker';
 import { exampleHandlers } from '../activities/handlers';
+import { ApiKeyRing, localDevKeys } from '../auth/api-keys';
 import { loadCatalog } from '../catalog/load';
 import { loadConfig } from '../config';
 import { createCore } from '../core';
@@ -76,8 +77,12 @@ async function main(): Promise<void> {
     await running;
   });
 
-  const core = createCore({ client, catalog, taskQueue: config.temporal.taskQueue, maxRunLifetimeMs: config.maxRunLifetimeMs });
-  const app = createApp({ core, logger, defaultWaitMs: config.defaultWaitMs });
+  const core = createCore({ client, catalog, taskQueue: config.temporal.taskQueue, maxRunLifetimeMs: config.maxRunLifetimeMs, logger });
+  const keysFile = join(config.dev.dataDir, 'dev-api-keys.json');
+  const local = config.apiKeys ? undefined : await localDevKeys(keysFile);
+  if (local?.created) logger.info({ file: keysFile }, 'HOLDPOINT_API_KEYS is not set: generated local API keys');
+  const keys = new ApiKeyRing(config.apiKeys ?? local!.keys);
+  const app = createApp({ core, keys, logger, defaultWaitMs: config.defaultWaitMs });
   const server: Server = await new Promise((ready, fail) => {
     const s = app.listen(config.port, config.host, () => ready(s));
     s.once('error', (err: NodeJS.ErrnoException) =>
@@ -90,10 +95,17 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'holdpoint is running',
-    `  gateway    ${gateway}        try: curl -s ${gateway}/v1/workflows`,
+    `  gateway    ${gateway}`,
     ...(devServer?.uiUrl ? [`  Web UI     ${devServer.uiUrl}`] : []),
     `  Temporal   ${address}${devServer ? ` (dev server; runs persist in ${devServer.dbFile})` : ''}`,
     `  workflows  ${catalog.list().map((e) => e.definition.name).join(', ')}`,
+    ...(local
+      ? [
+          `  API keys   (local, kept in ${keysFile}; set HOLDPOINT_API_KEYS to use your own)`,
+          ...local.keys.map((k) => `    ${k.principal.padEnd(15)} ${k.roles.join(',').padEnd(9)} ${k.key}`),
+          `  try:       curl -s -H "X-API-Key: ${local.keys[0]!.key}" ${gateway}/v1/workflows`,
+        ]
+      : [`  API keys   ${keys.size} from HOLDPOINT_API_KEYS`]),
     '  Ctrl-C stops everything.',
     '',
   ];

@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/definition';
 import { DecisionRequest } from '../contracts/decision';
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
+import { matchesAssignee } from '../lib/assignees';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { RunState } from './run-state';
 
@@ -10,11 +12,18 @@ export function reject(type: ErrorType, message: string, details: ErrorDetails =
   throw ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
 }
 
+export interface CheckedDecision {
+  request: DecisionRequest;
+  pause: Pause;
+  /** The same decision (same idempotency key, decider and content) was already taken: answer, change nothing. */
+  duplicate: boolean;
+}
+
 /**
- * Finds the pause a decision is for and checks the decision against it. Throws (from the update
- * validator: nothing reaches history) when the run cannot take it. Synchronous, as validators must be.
+ * Finds the pause a decision is for and checks it against every rule. Throws (from the update validator:
+ * nothing reaches history) when the run cannot take it. Synchronous, as validators must be.
  */
-export function checkDecision(run: RunState, raw: unknown): { request: DecisionRequest; pause: Pause } {
+export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
   const parsed = DecisionRequest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -22,6 +31,9 @@ export function checkDecision(run: RunState, raw: unknown): { request: DecisionR
     reject(ErrorType.InvalidRequest, `${field}: ${issue.message}`, { field });
   }
   const request = parsed.data;
+
+  const earlier = request.idempotency_key ? findByKey(run, request) : undefined;
+  if (earlier) return earlier;
 
   if (run.ended) {
     reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; nothing waits for a decision`, { status: run.status });
@@ -31,8 +43,49 @@ export function checkDecision(run: RunState, raw: unknown): { request: DecisionR
   }
 
   const pause = findPause(run, request);
+  if (request.digest !== undefined && request.digest !== pause.digest) {
+    reject(ErrorType.DigestMismatch, `step "${pause.step}" now shows different content than the decision was made on; read it again and decide on what it shows`, {
+      request_id: pause.request_id,
+      digest: pause.digest,
+      your_digest: request.digest,
+    });
+  }
+  checkAssignees(pause, request);
+  if (request.action === 'skip') {
+    if (!pause.rules.allow_skip) {
+      reject(ErrorType.InvalidDecision, `step "${pause.step}" may not be skipped (its definition does not set allow_skip)`, { field: 'action' });
+    }
+    return { request, pause, duplicate: false };
+  }
   checkValue(pause, request.value);
-  return { request, pause };
+  if (isApproval(pause)) checkApprovalRules(pause, request);
+  return { request, pause, duplicate: false };
+}
+
+/** Pauses whose options include approving and rejecting, and so take approval rules. */
+export function isApproval(pause: Pause): boolean {
+  return pause.type === 'confirmation' || pause.type === 'decision' || pause.type === 'output_review';
+}
+
+/** Whether a value approves (anything but a rejection: another option, an edit). */
+export function approves(value: unknown): boolean {
+  return value !== REJECT_OPTION;
+}
+
+function findByKey(run: RunState, request: DecisionRequest): CheckedDecision | undefined {
+  for (const pause of run.data.pauses) {
+    for (const vote of pause.votes) {
+      if (vote.idempotency_key !== request.idempotency_key) continue;
+      const same = vote.by === request.by && sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && (vote.comment ?? null) === (request.comment ?? null);
+      if (!same) {
+        reject(ErrorType.IdempotencyConflict, `idempotency key "${request.idempotency_key}" was already used for another decision (${JSON.stringify(vote.value)} by ${vote.by ?? 'an unnamed sender'} on step "${pause.step}"); use a new key`, {
+          request_id: pause.request_id,
+        });
+      }
+      return { request, pause, duplicate: true };
+    }
+  }
+  return undefined;
 }
 
 function findPause(run: RunState, request: DecisionRequest): Pause {
@@ -74,7 +127,7 @@ function findPause(run: RunState, request: DecisionRequest): Pause {
 }
 
 function alreadySettled(pause: Pause): never {
-  if (pause.status === 'decided' && pause.decision) {
+  if (pause.decision) {
     const by = pause.decision.by ?? 'an unnamed sender';
     reject(ErrorType.AlreadyDecided, `step "${pause.step}" was already decided by ${by} at ${pause.decision.at}`, {
       request_id: pause.request_id,
@@ -89,24 +142,103 @@ function alreadySettled(pause: Pause): never {
   });
 }
 
-function checkValue(pause: Pause, value: unknown): void {
-  if (pause.type === 'input') {
-    const violations = checkAgainstSchema(pause.input_schema ?? {}, value);
-    if (violations.length > 0) {
-      reject(ErrorType.InvalidDecision, `the input for step "${pause.step}" does not match its schema: ${describeViolations(violations)}`, {
-        field: 'value',
-        violations,
-      });
-    }
-    return;
-  }
-  const options = pause.options ?? [];
-  if (typeof value !== 'string' || !options.includes(value)) {
-    reject(ErrorType.InvalidDecision, `value must be one of ${quoteList(options)} for step "${pause.step}"`, {
-      field: 'value',
-      options,
+function checkAssignees(pause: Pause, request: DecisionRequest): void {
+  if (matchesAssignee(pause.assignees, request.by, request.groups)) return;
+  const who = request.by ?? 'an unnamed sender';
+  reject(ErrorType.Forbidden, `${who} may not decide step "${pause.step}": it is assigned to ${pause.assignees.join(', ')} (rule: assignees)`, {
+    rule: 'assignees',
+    assignees: pause.assignees,
+  });
+}
+
+function checkApprovalRules(pause: Pause, request: DecisionRequest): void {
+  const { rules } = pause;
+  const value = request.value;
+  if (value === REJECT_OPTION && rules.reject_requires_comment && !request.comment?.trim()) {
+    reject(ErrorType.InvalidDecision, `a rejection of step "${pause.step}" must say why: add a comment (rule: reject_requires_comment)`, {
+      field: 'comment',
+      rule: 'reject_requires_comment',
     });
   }
+  if (approves(value) && !rules.allow_self_approval && request.by !== undefined && request.by === pause.started_by) {
+    reject(ErrorType.Forbidden, `${request.by} started this run and may not approve step "${pause.step}" (rule: separation of duties; the definition does not set allow_self_approval)`, {
+      rule: 'allow_self_approval',
+    });
+  }
+  const needsVotes = rules.approvals_required > 1 || rules.rejections_required > 1;
+  if (!needsVotes) return;
+  if (request.by === undefined) {
+    reject(ErrorType.Forbidden, `step "${pause.step}" needs decisions from distinct named principals; this one names none (rule: approvals_required)`, {
+      rule: 'approvals_required',
+    });
+  }
+  const earlier = pause.votes.find((v) => v.by === request.by);
+  if (earlier) {
+    const approvals = pause.votes.filter((v) => v.value === APPROVE_OPTION).length;
+    reject(ErrorType.AlreadyDecided, `${request.by} already decided ${JSON.stringify(earlier.value)} on step "${pause.step}" at ${earlier.at}; it needs ${rules.approvals_required} distinct approvers (${approvals} so far)`, {
+      request_id: pause.request_id,
+      decided_by: earlier.by,
+      decided_at: earlier.at,
+      value: earlier.value,
+      rule: 'approvals_required',
+    });
+  }
+}
+
+function checkValue(pause: Pause, value: unknown): void {
+  switch (pause.type) {
+    case 'input': {
+      const violations = checkAgainstSchema(pause.input_schema ?? {}, value);
+      if (violations.length > 0) invalidValue(pause, `the input does not match its schema: ${describeViolations(violations)}`, { violations });
+      return;
+    }
+    case 'question':
+      return checkAnswers(pause, value);
+    case 'output_review': {
+      if (value === APPROVE_OPTION || value === REJECT_OPTION) return;
+      const edit = value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 ? (value as { edit?: unknown }).edit : undefined;
+      if (edit === undefined) invalidValue(pause, 'value must be "approve", "reject" or {"edit": <the corrected output>}', { options: ['approve', 'reject', 'edit'] });
+      const violations = pause.review?.output_schema ? checkAgainstSchema(pause.review.output_schema, edit, 'value.edit') : [];
+      if (violations.length > 0) invalidValue(pause, `the edited output does not match its schema: ${describeViolations(violations)}`, { violations });
+      return;
+    }
+    default: {
+      const options = pause.options ?? [];
+      if (typeof value !== 'string' || !options.includes(value)) invalidValue(pause, `value must be one of ${quoteList(options)}`, { options });
+    }
+  }
+}
+
+function checkAnswers(pause: Pause, value: unknown): void {
+  const questions = pause.questions ?? [];
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    invalidValue(pause, 'value must map each question to its answer: {"<question>": "<option label or text>"}', {
+      questions: questions.map((q) => q.question),
+    });
+  }
+  const answers = value as Record<string, unknown>;
+  const problems: { question: string; message: string }[] = [];
+  for (const q of questions) {
+    const answer = answers[q.question];
+    const labels = q.options.map((o) => o.label);
+    if (answer === undefined) problems.push({ question: q.question, message: 'is not answered' });
+    else if (typeof answer !== 'string' || answer.trim() === '') problems.push({ question: q.question, message: 'must be answered with text' });
+    else if (!q.allow_free_text && !labels.includes(answer)) problems.push({ question: q.question, message: `must be one of ${quoteList(labels)}` });
+  }
+  for (const key of Object.keys(answers)) {
+    if (!questions.some((q) => q.question === key)) problems.push({ question: key, message: 'is not a question of this step' });
+  }
+  if (problems.length > 0) {
+    invalidValue(pause, problems.map((p) => `"${p.question}" ${p.message}`).join('; '), { problems });
+  }
+}
+
+function invalidValue(pause: Pause, message: string, details: ErrorDetails): never {
+  reject(ErrorType.InvalidDecision, `step "${pause.step}": ${message}`, { field: 'value', ...details });
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function quoteList(items: readonly string[]): string {

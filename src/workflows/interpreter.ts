@@ -2,24 +2,17 @@ import type { Duration as TemporalDuration } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   isCancellation,
   proxyActivities,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import {
-  DEFAULT_OPTIONS,
-  REJECT_OPTION,
-  type ConditionStep,
-  type PauseStep,
-  type Step,
-  type TaskStep,
-} from '../contracts/definition';
+import { type ConditionStep, type PauseStep, type Step, type TaskStep } from '../contracts/definition';
 import { durationToMs } from '../contracts/duration';
-import type { DecisionRecord, Frame, Pause, StepRecord } from '../contracts/run';
+import type { Frame, Pause, StepRecord } from '../contracts/run';
 import type { TaskActivity, TaskFailureDetails } from '../contracts/tasks';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
-import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
+import { ContinueAsNewNeeded, RunFailure } from './outcomes';
+import { applyOutcome, newPause, timeOut, waitForDecision } from './pauses';
 import type { RunState } from './run-state';
 
 export interface InterpreterHooks {
@@ -138,35 +131,16 @@ export class Interpreter {
   private async runPause(step: PauseStep): Promise<void> {
     const pause = this.resumablePause(step) ?? (await this.openPause(step));
     const record = this.run.data.steps.find((s) => s.request_id === pause.request_id)!;
-    const decidedInTime = await this.waitForDecision(pause);
-    if (decidedInTime) return this.applyDecision(step, record, pause.decision!);
-
-    pause.status = 'timed_out';
-    this.run.record('timed_out', { step: step.name, request_id: pause.request_id, data: { on_timeout: pause.on_timeout } });
-    const waited = step.timeout ?? 'its timeout';
-    switch (pause.on_timeout) {
-      case 'fail': {
-        const message = `no decision on step "${step.name}" within ${waited}`;
-        this.run.failStep(record, { type: 'timed_out', message });
-        throw new RunFailure({ type: 'timed_out', message, step: step.name });
-      }
-      case 'skip':
-        this.run.skipStep(record, `no decision within ${waited}`);
-        this.hooks.changed();
-        return;
-      default: {
-        const decision: DecisionRecord = {
-          value: pause.on_timeout === 'reject' ? REJECT_OPTION : pause.on_timeout,
-          by: 'system',
-          at: new Date().toISOString(),
-          comment: `no decision within ${waited}`,
-          channel: 'timeout',
-        };
-        pause.decision = decision;
-        record.decision = decision;
-        return this.applyDecision(step, record, decision);
-      }
+    const decidedInTime = await waitForDecision(this.run, pause, {
+      changed: () => this.hooks.changed(),
+      shouldContinueAsNew: () => this.hooks.shouldContinueAsNew(),
+    });
+    if (!decidedInTime && !timeOut(this.run, step, pause, record)) {
+      this.hooks.changed();
+      return;
     }
+    applyOutcome(this.run, step, pause, record);
+    this.hooks.changed();
   }
 
   /** A pause this execution inherited (continue-as-new while it waited) rather than one to open. */
@@ -182,63 +156,20 @@ export class Interpreter {
     record.request_id = requestId;
     const message = await this.render(step.name, 'message', step.message, record);
     const context = step.context === undefined ? undefined : await this.evaluate(step.name, 'context', step.context, record);
-    const createdAt = new Date();
-    const pause: Pause = {
-      request_id: requestId,
-      run_id: this.run.runId,
-      workflow: this.run.workflow,
-      step: step.name,
-      type: step.type,
-      ...(step.title ? { title: step.title } : {}),
-      message,
-      ...(step.type === 'input' ? { input_schema: step.input_schema } : { options: [...(step.options ?? DEFAULT_OPTIONS)] }),
-      ...(context !== undefined ? { context } : {}),
-      ...(step.assignee ? { assignee: step.assignee } : {}),
-      status: 'pending',
-      created_at: createdAt.toISOString(),
-      ...(step.timeout ? { timeout_at: new Date(createdAt.getTime() + durationToMs(step.timeout)).toISOString() } : {}),
-      on_timeout: step.on_timeout ?? 'fail',
-    };
+    const pause = newPause(this.run, step, requestId, { message, context });
     this.run.data.pauses.push(pause);
     this.run.record('paused', {
       step: step.name,
       request_id: requestId,
-      data: { type: pause.type, message, options: pause.options, timeout_at: pause.timeout_at, assignee: pause.assignee },
+      data: { type: pause.type, message, timeout_at: pause.timeout_at, assignees: pause.assignees },
+    });
+    this.run.audit('requested', {
+      step: step.name,
+      request_id: requestId,
+      data: { type: pause.type, message, digest: pause.digest, assignees: pause.assignees, timeout_at: pause.timeout_at ?? null },
     });
     this.hooks.changed();
     return pause;
-  }
-
-  /** True once decided; false when the timeout passed first. May throw {@link ContinueAsNewNeeded}. */
-  private async waitForDecision(pause: Pause): Promise<boolean> {
-    const settled = () => pause.status !== 'pending';
-    for (;;) {
-      const woken = () => settled() || this.hooks.shouldContinueAsNew();
-      if (pause.timeout_at === undefined) {
-        await condition(woken);
-      } else {
-        const remaining = Math.max(0, Date.parse(pause.timeout_at) - Date.now());
-        const wokenInTime = await condition(woken, remaining);
-        if (!wokenInTime) return false;
-      }
-      if (settled()) return true;
-      throw new ContinueAsNewNeeded();
-    }
-  }
-
-  private applyDecision(step: PauseStep, record: StepRecord, decision: DecisionRecord): void {
-    this.run.completeStep(record, decision.value);
-    this.hooks.changed();
-    if (step.type === 'input' || decision.value !== REJECT_OPTION) return;
-
-    const onReject = step.on_reject ?? 'fail';
-    if (onReject === 'continue') return;
-    const by = decision.channel === 'timeout' ? 'timeout' : (decision.by ?? 'an unnamed sender');
-    if (onReject === 'complete') {
-      throw new RunEnd({ rejected: { step: step.name, by, at: decision.at, comment: decision.comment ?? null } });
-    }
-    const why = decision.comment ? `: ${decision.comment}` : '';
-    throw new RunFailure({ type: 'rejected', message: `step "${step.name}" was rejected by ${by}${why}`, step: step.name });
   }
 
   // ── expressions ──────────────────────────────────────────────────────────────

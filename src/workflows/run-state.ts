@@ -1,5 +1,7 @@
 import type { RunEvent, RunEventType } from '../contracts/events';
 import type {
+  AuditEntry,
+  AuditEntryType,
   DecisionRecord,
   Frame,
   Pause,
@@ -8,8 +10,11 @@ import type {
   RunStatus,
   RunView,
   StepRecord,
+  Vote,
 } from '../contracts/run';
-import type { Step } from '../contracts/definition';
+import { APPROVE_OPTION, REJECT_OPTION, type Step } from '../contracts/definition';
+import { digestOf } from '../lib/digest';
+import { isApproval } from './decisions';
 
 /**
  * Everything a run knows, as plain JSON: this object is what continue-as-new carries, so it holds
@@ -29,7 +34,12 @@ export interface RunData {
   cancel_requested?: { by?: string; reason?: string; at: string };
   /** How often each pause step has been reached, for request ids. */
   pause_counts: Record<string, number>;
+  /** The hash-chained audit trail: requests, reminders, escalations, votes, decisions, refusals. */
+  audit: AuditEntry[];
 }
+
+/** Audit fields a caller gives; sequence, time, run, chain and hashes are filled in. */
+export type AuditFields = Omit<AuditEntry, 'seq' | 'at' | 'type' | 'run_id' | 'chain' | 'prev_hash' | 'hash'>;
 
 /** The run's context as expressions see it. */
 export interface ExpressionContext {
@@ -55,6 +65,7 @@ export class RunState {
       error: null,
       updated_at: input.started_at,
       pause_counts: {},
+      audit: [],
     };
   }
 
@@ -131,8 +142,46 @@ export class RunState {
     return `${this.runId}.${stepName}.${n}`;
   }
 
-  applyDecision(pause: Pause, decision: DecisionRecord): void {
-    pause.status = 'decided';
+  /** Appends to the audit chain: each entry carries the hash of the one before. */
+  audit(type: AuditEntryType, fields: AuditFields = {}): AuditEntry {
+    const previous = this.data.audit[this.data.audit.length - 1];
+    const entry: Omit<AuditEntry, 'hash'> = {
+      seq: this.data.audit.length + 1,
+      at: now(),
+      type,
+      run_id: this.runId,
+      chain: 'run',
+      ...fields,
+      prev_hash: previous?.hash ?? null,
+    };
+    const sealed = { ...entry, hash: digestOf(entry) } as AuditEntry;
+    this.data.audit.push(sealed);
+    return sealed;
+  }
+
+  /**
+   * Counts a decision. Most pauses settle on the first one; a pause that needs several approvers
+   * settles once enough distinct principals approved (or enough rejected).
+   */
+  castVote(pause: Pause, vote: Vote, skip = false): 'decided' | 'voted' {
+    pause.votes.push(vote);
+    const { approvals_required, rejections_required } = pause.rules;
+    if (!skip && isApproval(pause) && (vote.value === APPROVE_OPTION || vote.value === REJECT_OPTION)) {
+      const count = pause.votes.filter((v) => v.value === vote.value).length;
+      const needed = vote.value === APPROVE_OPTION ? approvals_required : rejections_required;
+      if (count < needed) {
+        this.record('voted', { step: pause.step, request_id: pause.request_id, data: { value: vote.value, by: vote.by, count, needed } });
+        this.audit('voted', { ...this.decisionFields(pause, vote), data: { count, needed } });
+        return 'voted';
+      }
+    }
+    this.settle(pause, { ...vote, ...(pause.votes.length > 1 ? { votes: pause.votes.length } : {}) }, skip ? 'skipped' : 'decided');
+    return 'decided';
+  }
+
+  /** Closes a pause with its final decision. */
+  settle(pause: Pause, decision: DecisionRecord, status: 'decided' | 'skipped' | 'timed_out'): void {
+    pause.status = status;
     pause.decision = decision;
     const record = this.data.steps.find((s) => s.request_id === pause.request_id);
     if (record) record.decision = decision;
@@ -141,6 +190,18 @@ export class RunState {
       request_id: pause.request_id,
       data: { value: decision.value, by: decision.by, channel: decision.channel, comment: decision.comment },
     });
+    this.audit(status === 'skipped' ? 'skipped' : 'decided', this.decisionFields(pause, decision));
+  }
+
+  private decisionFields(pause: Pause, d: { value: unknown; by?: string | undefined; comment?: string | undefined; channel: string }): AuditFields {
+    return {
+      request_id: pause.request_id,
+      step: pause.step,
+      ...(d.by ? { by: d.by } : {}),
+      value: d.value,
+      ...(d.comment ? { comment: d.comment } : {}),
+      channel: d.channel,
+    };
   }
 
   complete(result: unknown): void {
@@ -161,9 +222,15 @@ export class RunState {
   cancel(): void {
     this.data.status = 'cancelled';
     this.data.ended_at = now();
+    const open = this.pending();
     this.endOpenWork('cancelled');
-    const by = this.data.cancel_requested?.by;
-    this.record('run_cancelled', by ? { data: { by, reason: this.data.cancel_requested?.reason } } : {});
+    const request = this.data.cancel_requested;
+    this.record('run_cancelled', request?.by ? { data: { by: request.by, reason: request.reason } } : {});
+    this.audit('cancelled', {
+      ...(request?.by ? { by: request.by } : {}),
+      ...(request?.reason ? { comment: request.reason } : {}),
+      data: { open_requests: open.map((p) => p.request_id) },
+    });
   }
 
   /** A run that ends mid-step leaves no step running and no pause decidable. */
@@ -201,6 +268,7 @@ export class RunState {
       state: input.state,
       steps: data.steps,
       pending: this.pending(),
+      pauses: data.pauses,
       result: data.result ?? null,
       error: data.error,
       ...(input.started_by ? { started_by: input.started_by } : {}),

@@ -16,6 +16,7 @@ import {
   awaitSettledUpdate,
   decideSignal,
   decideUpdate,
+  getAuditQuery,
   getEventsQuery,
   getRunQuery,
   requestCancelUpdate,
@@ -46,19 +47,28 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     return run.view();
   };
   const decide = (request: DecisionRequest, channel: DecisionChannel) => {
-    const { pause } = checkDecision(run, request);
-    run.applyDecision(pause, {
-      value: request.value,
-      ...(request.by ? { by: request.by } : {}),
-      at: new Date().toISOString(),
-      ...(request.comment ? { comment: request.comment } : {}),
-      channel,
-      ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
-    });
+    const { pause, duplicate } = checkDecision(run, request);
+    if (duplicate) return;
+    const skip = request.action === 'skip';
+    run.castVote(
+      pause,
+      {
+        value: skip ? 'skipped' : request.value,
+        ...(request.by ? { by: request.by } : {}),
+        at: new Date().toISOString(),
+        ...(request.comment ? { comment: request.comment } : {}),
+        channel,
+        ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
+      },
+      skip,
+    );
+    // A vote that does not settle the pause still changes what the inbox shows.
+    if (pause.status === 'pending') visibility.sync();
   };
 
   // Handlers first, before any await: an update that arrives with no handler is rejected.
   setHandler(getRunQuery, () => run.view(), { description: 'The run: status, steps, pending pauses, result or error.' });
+  setHandler(getAuditQuery, () => run.data.audit, { description: 'The run\'s hash-chained audit trail.' });
   setHandler(getEventsQuery, (query) => run.events(query?.after, query?.limit), {
     description: 'The run\'s numbered event log after a sequence number: {"after": 0, "limit": 100}.',
   });
@@ -79,7 +89,9 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     } catch (err) {
       // A signal cannot be refused; record why it was not taken and carry on.
       const reason = err instanceof ApplicationFailure ? { type: err.type, message: err.message } : { type: 'invalid', message: String(err) };
-      run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by: describeSender(request) } });
+      const by = describeSender(request);
+      run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by } });
+      run.audit('refused', { ...pauseRef(request), ...(by ? { by } : {}), channel: 'signal', data: { ...reason } });
       log.warn('decision signal rejected', { runId: run.runId, ...reason });
     }
   }, { description: 'Decide a pending pause, fire-and-forget; an invalid decision is recorded as decision_rejected.' });

@@ -1,15 +1,30 @@
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import type { PendingSummary, RunMemo } from '../contracts/memo';
+import type { PauseSummary, RunMemo } from '../contracts/memo';
 import type { Pause } from '../contracts/run';
 import { RUN_MEMO_KEY, SearchAttributes } from '../contracts/temporal';
+import { assigneeKeys } from '../lib/assignees';
+import { canonicalJson } from '../lib/digest';
 import type { RunState } from './run-state';
 
 const TASK_SUMMARY_LENGTH = 200;
+/** Large values in the memo (a pause's context, the run's state) are cut above this many bytes. */
+const MEMO_VALUE_LIMIT = 1_500;
+/** Settled pauses kept in the memo besides the pending ones, for the inbox's decided/expired views. */
+const SETTLED_IN_MEMO = 5;
+
+/** The inbox's name for a pause state (`timed_out` is shown as `expired`). */
+export const APPROVAL_STATE: Record<Pause['status'], string> = {
+  pending: 'pending',
+  decided: 'decided',
+  timed_out: 'expired',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+};
 
 /**
- * Keeps what Temporal shows about a run current: search attributes (for listing), the memo (a page of
- * runs in one visibility call) and the Web UI's current details. Each write lands in history, so only
- * changes are written.
+ * Keeps what Temporal shows about a run current: search attributes (listing and the inbox's filters),
+ * the memo (a page of runs or approvals in one visibility call) and the Web UI's current details. Each
+ * write lands in history, so only changes are written.
  */
 export class Visibility {
   private lastAttributes = '';
@@ -22,24 +37,41 @@ export class Visibility {
     const { run } = this;
     const status = run.status;
     const pending = run.pending();
+    const shown = memoPauses(run.data.pauses);
 
-    const attributes = JSON.stringify([status, pending.length > 0]);
-    if (attributes !== this.lastAttributes) {
+    const attributes = {
+      status,
+      pending: pending.length > 0,
+      assignees: [...new Set(shown.flatMap((p) => assigneeKeys(p.assignees)))].sort(),
+      states: [...new Set(run.data.pauses.map((p) => APPROVAL_STATE[p.status]))].sort(),
+      pendingSince: earliest(pending.map((p) => p.created_at)),
+      nextTimeout: earliest(pending.map((p) => p.timeout_at)),
+    };
+    const attributesKey = JSON.stringify(attributes);
+    if (attributesKey !== this.lastAttributes) {
       upsertSearchAttributes([
-        { key: SearchAttributes.status, value: status },
-        { key: SearchAttributes.pending, value: pending.length > 0 },
+        { key: SearchAttributes.status, value: attributes.status },
+        { key: SearchAttributes.pending, value: attributes.pending },
+        { key: SearchAttributes.assignees, value: attributes.assignees.length > 0 ? attributes.assignees : null },
+        { key: SearchAttributes.approvalStates, value: attributes.states.length > 0 ? attributes.states : null },
+        { key: SearchAttributes.pendingSince, value: attributes.pendingSince ? new Date(attributes.pendingSince) : null },
+        { key: SearchAttributes.nextTimeout, value: attributes.nextTimeout ? new Date(attributes.nextTimeout) : null },
       ]);
-      this.lastAttributes = attributes;
+      this.lastAttributes = attributesKey;
     }
 
+    const { input } = run;
     const memo: Omit<RunMemo, 'updated_at'> = {
       workflow: run.workflow,
-      task: run.input.task.slice(0, TASK_SUMMARY_LENGTH),
-      definition_hash: run.input.definition_hash,
+      task: input.task.slice(0, TASK_SUMMARY_LENGTH),
+      state: capped(input.state),
+      definition_hash: input.definition_hash,
       status,
-      pending: pending.map(summarise),
+      pauses: shown.map(summarise),
       error: run.data.error,
-      started_at: run.input.started_at,
+      ...(input.started_by ? { started_by: input.started_by } : {}),
+      ...(input.customer ? { customer: input.customer } : {}),
+      started_at: input.started_at,
     };
     const memoKey = JSON.stringify(memo);
     if (memoKey !== this.lastMemo) {
@@ -55,17 +87,56 @@ export class Visibility {
   }
 }
 
-function summarise(pause: Pause): PendingSummary {
+function memoPauses(pauses: Pause[]): Pause[] {
+  const pending = pauses.filter((p) => p.status === 'pending');
+  const settled = pauses.filter((p) => p.status !== 'pending').slice(-SETTLED_IN_MEMO);
+  return [...pending, ...settled];
+}
+
+function summarise(pause: Pause): PauseSummary {
   return {
     request_id: pause.request_id,
     step: pause.step,
     type: pause.type,
+    ...(pause.title ? { title: pause.title } : {}),
     message: pause.message,
     ...(pause.options ? { options: pause.options } : {}),
-    ...(pause.assignee ? { assignee: pause.assignee } : {}),
+    ...(pause.input_schema ? { input_schema: capped(pause.input_schema) } : {}),
+    ...(pause.questions ? { questions: capped(pause.questions) } : {}),
+    ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output) } } : {}),
+    ...(pause.context !== undefined ? { context: capped(pause.context) } : {}),
+    assignees: pause.assignees,
+    rules: pause.rules,
+    votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
+    ...(pause.escalation ? { escalation: pause.escalation } : {}),
+    digest: pause.digest,
+    status: pause.status,
     created_at: pause.created_at,
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
+    on_timeout: pause.on_timeout,
+    ...(pause.decision
+      ? {
+          decision: {
+            value: capped(pause.decision.value),
+            ...(pause.decision.by ? { by: pause.decision.by } : {}),
+            at: pause.decision.at,
+            ...(pause.decision.comment ? { comment: pause.decision.comment } : {}),
+            channel: pause.decision.channel,
+          },
+        }
+      : {}),
   };
+}
+
+/** A value as it is, or a marker saying how big it was when it is too big for a memo. */
+function capped(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const bytes = canonicalJson(value).length;
+  return bytes > MEMO_VALUE_LIMIT ? { _truncated: true, _bytes: bytes } : value;
+}
+
+function earliest(times: (string | undefined)[]): string | undefined {
+  return times.filter((t): t is string => t !== undefined).sort()[0];
 }
 
 /** Markdown for the Web UI's "current details": what the run does or waits for, and for whom. */
@@ -89,11 +160,16 @@ function describe(run: RunState, runningStep?: { name: string; handler?: string 
 function describePause(pause: Pause): string {
   const lines = [`**Waiting for a decision** at step \`${pause.step}\` (${pause.type})`, '', `> ${pause.message}`, ''];
   if (pause.options) lines.push(`Options: ${pause.options.map((o) => `\`${o}\``).join(' · ')}`);
-  if (pause.type === 'input') lines.push('Expects a value matching the step\'s input schema.');
-  lines.push(`Assignee: ${pause.assignee ?? 'anyone allowed to decide'}`);
+  if (pause.type === 'input') lines.push("Expects a value matching the step's input schema.");
+  if (pause.questions) lines.push(`Questions: ${pause.questions.map((q) => `"${q.question}"`).join(', ')}`);
+  lines.push(`Who may decide: ${pause.assignees.length > 0 ? pause.assignees.join(', ') : 'anyone with the approver role'}`);
+  if (pause.rules.approvals_required > 1) {
+    const approvals = pause.votes.filter((v) => v.value === 'approve').length;
+    lines.push(`Approvals: ${approvals} of ${pause.rules.approvals_required}`);
+  }
   lines.push(pause.timeout_at ? `Times out: ${pause.timeout_at} (then: ${pause.on_timeout})` : 'No timeout.');
   lines.push('', `Request id: \`${pause.request_id}\``);
   const example = pause.options?.[0] !== undefined ? JSON.stringify(pause.options[0]) : '<value>';
-  lines.push(`Decide: signal or update \`decide\` with \`{"request_id": "${pause.request_id}", "value": ${example}}\``);
+  lines.push(`Decide: signal or update \`decide\` with \`{"request_id": "${pause.request_id}", "value": ${example}, "by": "<who>"}\``);
   return lines.join('\n');
 }

@@ -21,7 +21,8 @@ describe('shipped examples', () => {
       title: 'Approve the deployment',
       message: 'Deploy payments v2.1 to production? Risk: medium. All pre-deployment checks passed.',
       context: { analysis: { risk: 'medium' }, checks: { tests: 'passed' } },
-      assignee: 'release-managers',
+      assignee: 'group:release-managers',
+      assignees: ['group:release-managers'],
       on_timeout: 'reject',
     });
     const done = await resume(stack, started.body.run_id, { input: { resume: { step: 'approval', input: 'approve' } } }).expect(200);

@@ -11,9 +11,27 @@ import type { Definition } from '../../src/contracts/definition';
 import { createCore, type Core } from '../../src/core';
 import { createLogger, installTemporalLogging } from '../../src/logger';
 import { createHoldpointWorker } from '../../workers/worker';
+import { ApiKeyRing } from '../../src/auth/api-keys';
+import type { ApiKeyEntry, Principal } from '../../src/contracts/principal';
 
 export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'pretty', name: 'test' });
 installTemporalLogging(logger, 'warn', { handleSignals: false });
+
+/** The callers of every test stack, each with a key: `stack.http('alice')`. */
+const PEOPLE = {
+  admin: { roles: ['admin'], groups: [] },
+  ops: { roles: ['operator'], groups: [] },
+  alice: { roles: ['approver'], groups: ['sales-ops', 'release-managers', 'billing-ops', 'finance'] },
+  bob: { roles: ['approver'], groups: ['sales-ops', 'finance'] },
+  carol: { roles: ['approver'], groups: ['engineering-managers'] },
+  dave: { roles: ['approver', 'operator'], groups: [] },
+  viewer: { roles: ['viewer'], groups: [] },
+} satisfies Record<string, Omit<Principal, 'id'>>;
+export type Who = keyof typeof PEOPLE;
+
+export const keyOf = (who: Who): string => `test-key-${who}-0123456789abcdef`;
+export const as = (who: Who): Principal => ({ id: who, ...PEOPLE[who] }) as Principal;
+const KEYS: ApiKeyEntry[] = Object.entries(PEOPLE).map(([who, p]) => ({ key: keyOf(who as Who), principal: who, roles: [...p.roles], groups: [...p.groups] }));
 
 export interface StackOptions {
   /** Handlers beside the shipped examples'. */
@@ -34,8 +52,8 @@ export interface TestStack {
   core: Core;
   app: Express;
   taskQueue: string;
-  /** supertest against the gateway. */
-  http: () => request.Agent;
+  /** supertest against the gateway, as one of the test principals (default admin). */
+  http: (who?: Who) => request.Agent;
   /** A fresh worker on this stack's task queue (one is started with the stack). */
   startWorker(): Promise<RunningWorker>;
   worker: RunningWorker;
@@ -89,15 +107,16 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     taskQueue,
     maxRunLifetimeMs: options.maxRunLifetimeMs ?? 86_400_000,
     ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
+    logger,
   });
-  const app = createApp({ core, logger, defaultWaitMs: 15_000 });
+  const app = createApp({ core, keys: new ApiKeyRing(KEYS), logger, defaultWaitMs: 15_000 });
   return {
     address,
     client,
     core,
     app,
     taskQueue,
-    http: () => request.agent(app),
+    http: (who: Who = 'admin') => request.agent(app).set('X-API-Key', keyOf(who)),
     startWorker,
     worker,
     stop: async () => {
@@ -133,8 +152,10 @@ export async function eventually<T>(check: () => Promise<T>, deadlineMs = 15_000
   }
 }
 
-export const start = (stack: TestStack, workflow: string, body: unknown, query = '') =>
-  stack.http().post(`/v1/agents/${workflow}/workflow${query}`).send(body as object);
+/** Starts a run over HTTP, as the operator unless told otherwise. */
+export const start = (stack: TestStack, workflow: string, body: unknown, query = '', who: Who = 'ops') =>
+  stack.http(who).post(`/v1/agents/${workflow}/workflow${query}`).send(body as object);
 
-export const resume = (stack: TestStack, runId: string, body: unknown, query = '') =>
-  stack.http().post(`/v1/workflow-runs/${runId}/resume${query}`).send(body as object);
+/** Resumes a run over HTTP, as alice (an approver in most groups) unless told otherwise. */
+export const resume = (stack: TestStack, runId: string, body: unknown, query = '', who: Who = 'alice') =>
+  stack.http(who).post(`/v1/workflow-runs/${runId}/resume${query}`).send(body as object);

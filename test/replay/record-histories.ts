@@ -9,6 +9,8 @@ import { exampleHandlers } from '../../src/activities/handlers';
 import { loadCatalog } from '../../src/catalog/load';
 import { decideSignal } from '../../src/contracts/messages';
 import { createCore, type Core } from '../../src/core';
+import type { Definition } from '../../src/contracts/definition';
+import type { Principal } from '../../src/contracts/principal';
 import { createLogger, installTemporalLogging } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/dev-server';
@@ -20,22 +22,60 @@ import { createHoldpointWorker } from '../../workers/worker';
  * saves the histories to test/replay/histories, which the replay test replays against current code.
  * Re-record only on purpose: a history that stops replaying means the change needs `patched()`.
  */
+const ops: Principal = { id: 'ops', roles: ['operator'], groups: [] };
+const approver = (id: string, groups: string[]): Principal => ({ id, roles: ['approver'], groups });
+const alice = approver('alice', ['sales-ops', 'release-managers', 'billing-ops', 'finance']);
+const bob = approver('bob', ['finance']);
+
+/** Definitions only the recordings use (a history carries its definition; replay needs no catalog). */
+const recorded: Definition[] = [
+  {
+    name: 'two-approvers',
+    steps: [
+      { name: 'fetch', type: 'task', handler: 'lookupCustomer', input: { customerId: "'c-1'" } },
+      { name: 'approval', type: 'confirmation', message: 'Refund?', assignees: ['group:finance'], approvals_required: 2, reject_requires_comment: true },
+    ],
+  },
+  {
+    name: 'escalating',
+    steps: [
+      {
+        name: 'approval',
+        type: 'confirmation',
+        message: 'Anyone?',
+        assignees: ['group:sales-ops'],
+        escalation: { remind_after: '1s', reassign_after: '2s', reassign_to: ['group:finance'] },
+        timeout: '3s',
+        on_timeout: 'timeout_skip',
+      },
+    ],
+  },
+  {
+    name: 'ask-and-review',
+    steps: [
+      { name: 'ask', type: 'question', message: 'Pick', questions: [{ question: 'Which plan?', options: [{ label: 'Basic' }, { label: 'Pro' }] }] },
+      { name: 'draft', type: 'task', handler: 'lookupCustomer', input: { customerId: 'steps.ask.output."Which plan?"' } },
+      { name: 'review', type: 'output_review', message: 'Check the draft', review: 'draft' },
+    ],
+  },
+];
+
 const scenarios: { name: string; run: (core: Core, client: Client) => Promise<string> }[] = [
   {
     name: 'lead-router-approve',
     run: async (core) => {
-      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route this lead', state: { leadId: 'lead-123' }, waitMs: 10_000 });
-      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve', by: 'alice' }, 10_000);
+      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route this lead', state: { leadId: 'lead-123' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve' }, 10_000, alice);
       return run.run_id;
     },
   },
   {
     name: 'lead-router-escalate-by-signal',
     run: async (core, client) => {
-      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route', state: { leadId: 'lead-7', employees: 300 }, waitMs: 10_000 });
+      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route', state: { leadId: 'lead-7', employees: 300 }, waitMs: 10_000 }, ops);
       const handle = client.workflow.getHandle(run.run_id);
       await handle.signal(decideSignal, { step: 'approval', value: 'maybe', by: 'crm' });
-      await handle.signal(decideSignal, { step: 'approval', value: 'escalate', by: 'crm' });
+      await handle.signal(decideSignal, { step: 'approval', value: 'escalate', by: 'crm', groups: ['sales-ops'] });
       await handle.result();
       return run.run_id;
     },
@@ -43,8 +83,8 @@ const scenarios: { name: string; run: (core: Core, client: Client) => Promise<st
   {
     name: 'lead-router-cancelled',
     run: async (core) => {
-      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route', state: { leadId: 'lead-8' }, waitMs: 10_000 });
-      await core.runs.cancel(run.run_id, { by: 'bob', reason: 'duplicate lead' });
+      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route', state: { leadId: 'lead-8' }, waitMs: 10_000 }, ops);
+      await core.runs.cancel(run.run_id, 'duplicate lead', ops);
       return run.run_id;
     },
   },
@@ -56,32 +96,58 @@ const scenarios: { name: string; run: (core: Core, client: Client) => Promise<st
         task: 'Deploy the payments app version 2.1 to production',
         state: { app: 'payments', version: '2.1', environment: 'production' },
         waitMs: 10_000,
-      });
-      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve', by: 'carol', comment: 'ship it' }, 10_000);
+      }, ops);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve', comment: 'ship it' }, 10_000, alice);
       return run.run_id;
     },
   },
   {
     name: 'deploy-approval-reject',
     run: async (core) => {
-      const { run } = await core.runs.start({ workflow: 'deploy-approval', task: 'Deploy', state: { app: 'web', version: '3.0', environment: 'production' }, waitMs: 10_000 });
-      await core.runs.decide(run.run_id, { step: 'approval', value: 'reject', by: 'carol', comment: 'migrations pending' }, 10_000);
+      const { run } = await core.runs.start({ workflow: 'deploy-approval', task: 'Deploy', state: { app: 'web', version: '3.0', environment: 'production' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'reject', comment: 'migrations pending' }, 10_000, alice);
       return run.run_id;
     },
   },
   {
     name: 'billing-cancel-approve',
     run: async (core) => {
-      const { run } = await core.runs.start({ workflow: 'billing-cancel', task: 'Cancel', state: { customerId: 'cust_123', subscriptionId: 'sub-pro' }, waitMs: 10_000 });
-      await core.runs.decide(run.run_id, { request_id: run.pending[0]!.request_id, value: 'approve', by: 'dave' }, 10_000);
+      const { run } = await core.runs.start({ workflow: 'billing-cancel', task: 'Cancel', state: { customerId: 'cust_123', subscriptionId: 'sub-pro' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { request_id: run.pending[0]!.request_id, value: 'approve' }, 10_000, alice);
+      return run.run_id;
+    },
+  },
+  {
+    name: 'two-approvers-quorum',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'two-approvers', task: 'Refund', waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve' }, 0, alice);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve', comment: 'ok' }, 10_000, bob);
+      return run.run_id;
+    },
+  },
+  {
+    name: 'escalation-then-timeout-skip',
+    run: async (core, client) => {
+      const { run } = await core.runs.start({ workflow: 'escalating', task: 'Nobody answers', waitMs: 10_000 }, ops);
+      await client.workflow.getHandle(run.run_id).result();
+      return run.run_id;
+    },
+  },
+  {
+    name: 'question-then-output-review-edit',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'ask-and-review', task: 'Draft', waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'ask', value: { 'Which plan?': 'Pro' } }, 10_000, alice);
+      await core.runs.decide(run.run_id, { step: 'review', value: { edit: { customerId: 'Pro', name: 'Edited' } } }, 10_000, alice);
       return run.run_id;
     },
   },
   {
     name: 'billing-cancel-reject',
     run: async (core) => {
-      const { run } = await core.runs.start({ workflow: 'billing-cancel', task: 'Cancel', state: { customerId: 'cust_9', subscriptionId: 'sub-team' }, waitMs: 10_000 });
-      await core.runs.decide(run.run_id, { step: 'confirm_cancel', value: 'reject', by: 'dave', comment: 'customer stays' }, 10_000);
+      const { run } = await core.runs.start({ workflow: 'billing-cancel', task: 'Cancel', state: { customerId: 'cust_9', subscriptionId: 'sub-team' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'confirm_cancel', value: 'reject', comment: 'customer stays' }, 10_000, alice);
       return run.run_id;
     },
   },
@@ -100,7 +166,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: server.address });
     const worker = await createHoldpointWorker({ connection: native, namespace: 'default', taskQueue: 'record', handlers: exampleHandlers, logger });
-    const core = createCore({ client, catalog: await loadCatalog(), taskQueue: 'record', maxRunLifetimeMs: 86_400_000 });
+    const core = createCore({ client, catalog: await loadCatalog({ extra: recorded }), taskQueue: 'record', maxRunLifetimeMs: 86_400_000, logger });
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
         const runId = await scenario.run(core, client);

@@ -10,7 +10,7 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 // here means a change would break runs already in flight (guard it with patched()).
 describe('replay of recorded histories', () => {
   it('has histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(7);
+    expect(histories.length).toBeGreaterThanOrEqual(10);
   });
 
   it.each(histories)('%s replays without nondeterminism', async (file) => {

@@ -56,7 +56,7 @@ describe('pause kinds and conditions', () => {
     expect(started.body.output.pendingAction).toMatchObject({ type: 'confirmation', options: ['approve', 'reject'], message: 'Proceed with 250?' });
 
     const rejected = await resume(stack, started.body.run_id, { input: { resume: { step: 'ok', input: 'reject', comment: 'too much' } } }).expect(200);
-    expect(rejected.body.output).toMatchObject({ status: 'failed', error_type: 'rejected', error: 'step "ok" was rejected by an unnamed sender: too much' });
+    expect(rejected.body.output).toMatchObject({ status: 'failed', error_type: 'rejected', error: 'step "ok" was rejected by alice: too much' });
     expect(rejected.body.output.steps.map((s: { name: string }) => s.name)).toEqual(['ok']);
     expect(await closed(stack.client, started.body.run_id)).toBe('FAILED');
   });

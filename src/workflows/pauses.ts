@@ -1,0 +1,178 @@
+import { condition } from '@temporalio/workflow';
+import { DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS, type PauseStep } from '../contracts/definition';
+import { durationToMs } from '../contracts/duration';
+import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
+import { digestOf } from '../lib/digest';
+import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
+import type { RunState } from './run-state';
+
+export interface PauseContent {
+  message: string;
+  context: unknown;
+}
+
+/** Builds a pending pause: content, approval rules with defaults, escalation deadlines, digest. */
+export function newPause(run: RunState, step: PauseStep, requestId: string, content: PauseContent): Pause {
+  const createdAt = new Date();
+  const at = (duration: string | undefined) => (duration ? new Date(createdAt.getTime() + durationToMs(duration)).toISOString() : undefined);
+  const approval = step.type === 'confirmation' || step.type === 'decision' || step.type === 'output_review' ? step : undefined;
+  const shown = {
+    step: step.name,
+    type: step.type,
+    message: content.message,
+    ...(step.type === 'confirmation' || step.type === 'decision' ? { options: [...(step.options ?? DEFAULT_OPTIONS)] } : {}),
+    ...(step.type === 'output_review' ? { options: [...REVIEW_OPTIONS], review: reviewOf(run, step) } : {}),
+    ...(step.type === 'input' ? { input_schema: step.input_schema } : {}),
+    ...(step.type === 'question' ? { questions: step.questions } : {}),
+    ...(content.context !== undefined ? { context: content.context } : {}),
+  };
+  const escalation = step.escalation
+    ? {
+        ...(step.escalation.remind_after ? { remind_at: at(step.escalation.remind_after) } : {}),
+        ...(step.escalation.reassign_after ? { reassign_at: at(step.escalation.reassign_after), reassign_to: step.escalation.reassign_to } : {}),
+      }
+    : undefined;
+  return {
+    request_id: requestId,
+    run_id: run.runId,
+    workflow: run.workflow,
+    ...shown,
+    ...(step.title ? { title: step.title } : {}),
+    assignees: [...(step.assignees ?? [])],
+    rules: {
+      approvals_required: approval?.approvals_required ?? 1,
+      rejections_required: approval?.rejections_required ?? 1,
+      allow_self_approval: approval?.allow_self_approval ?? false,
+      reject_requires_comment: approval?.reject_requires_comment ?? false,
+      allow_skip: step.allow_skip ?? false,
+    },
+    votes: [],
+    ...(escalation ? { escalation } : {}),
+    ...(run.input.started_by ? { started_by: run.input.started_by } : {}),
+    digest: digestOf(shown),
+    status: 'pending',
+    created_at: createdAt.toISOString(),
+    ...(step.timeout ? { timeout_at: at(step.timeout) } : {}),
+    on_timeout: step.on_timeout ?? 'fail',
+  };
+}
+
+function reviewOf(run: RunState, step: Extract<PauseStep, { type: 'output_review' }>): Pause['review'] {
+  const reviewed = run.stepRecord(step.review);
+  if (!reviewed || reviewed.status !== 'completed') {
+    throw new RunFailure({ type: 'expression_failed', message: `step "${step.name}" reviews step "${step.review}", which has not completed`, step: step.name });
+  }
+  return { step: step.review, output: reviewed.output, ...(step.output_schema ? { output_schema: step.output_schema } : {}) };
+}
+
+/**
+ * Waits for the pause to settle, firing its escalation rungs (remind, reassign) on the way. True once
+ * decided; false when the timeout passed first. Throws {@link ContinueAsNewNeeded} to move to a new execution.
+ */
+export async function waitForDecision(
+  run: RunState,
+  pause: Pause,
+  hooks: { changed(): void; shouldContinueAsNew(): boolean },
+): Promise<boolean> {
+  const settled = () => pause.status !== 'pending';
+  for (;;) {
+    const rung = nextRung(pause);
+    const woken = () => settled() || hooks.shouldContinueAsNew();
+    if (rung === undefined) {
+      await condition(woken);
+    } else {
+      const wokenInTime = await condition(woken, Math.max(0, Date.parse(rung.at) - Date.now()));
+      if (!wokenInTime) {
+        if (rung.kind === 'timeout') return false;
+        fireRung(run, pause, rung.kind);
+        hooks.changed();
+        continue;
+      }
+    }
+    if (settled()) return true;
+    throw new ContinueAsNewNeeded();
+  }
+}
+
+type Rung = { kind: 'remind' | 'reassign' | 'timeout'; at: string };
+
+function nextRung(pause: Pause): Rung | undefined {
+  const e = pause.escalation;
+  const rungs: Rung[] = [];
+  if (e?.remind_at && !e.reminded_at) rungs.push({ kind: 'remind', at: e.remind_at });
+  if (e?.reassign_at && !e.reassigned_at) rungs.push({ kind: 'reassign', at: e.reassign_at });
+  if (pause.timeout_at) rungs.push({ kind: 'timeout', at: pause.timeout_at });
+  return rungs.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+}
+
+function fireRung(run: RunState, pause: Pause, kind: 'remind' | 'reassign'): void {
+  const escalation = pause.escalation!;
+  const at = new Date().toISOString();
+  const ref = { step: pause.step, request_id: pause.request_id };
+  if (kind === 'remind') {
+    escalation.reminded_at = at;
+    run.record('reminded', { ...ref, data: { assignees: pause.assignees, timeout_at: pause.timeout_at } });
+    run.audit('reminded', { ...ref, channel: 'escalation', data: { assignees: pause.assignees } });
+    return;
+  }
+  const from = pause.assignees;
+  pause.assignees = [...(escalation.reassign_to ?? [])];
+  escalation.reassigned_at = at;
+  run.record('escalated', { ...ref, data: { from, to: pause.assignees } });
+  run.audit('escalated', { ...ref, channel: 'escalation', data: { from, to: pause.assignees } });
+}
+
+/** The pause's timeout passed: apply its `on_timeout` policy. Returns the decision to apply, if any. */
+export function timeOut(run: RunState, step: PauseStep, pause: Pause, record: StepRecord): DecisionRecord | undefined {
+  const waited = step.timeout ?? 'its timeout';
+  run.record('timed_out', { step: step.name, request_id: pause.request_id, data: { on_timeout: pause.on_timeout } });
+  run.audit('timed_out', { step: step.name, request_id: pause.request_id, channel: 'timeout', data: { on_timeout: pause.on_timeout } });
+  const system = (value: unknown): DecisionRecord => ({ value, by: 'system', at: new Date().toISOString(), comment: `no decision within ${waited}`, channel: 'timeout' });
+  switch (pause.on_timeout) {
+    case 'fail': {
+      pause.status = 'timed_out';
+      const message = `no decision on step "${step.name}" within ${waited}`;
+      run.failStep(record, { type: 'timed_out', message });
+      throw new RunFailure({ type: 'timed_out', message, step: step.name });
+    }
+    case 'skip':
+    case 'timeout_skip':
+      run.settle(pause, system(pause.on_timeout === 'skip' ? 'skipped' : 'timeout_skip'), 'timed_out');
+      run.skipStep(record, `no decision within ${waited}`);
+      return undefined;
+    default: {
+      const decision = system(pause.on_timeout === 'reject' ? REJECT_OPTION : pause.on_timeout);
+      run.settle(pause, decision, 'timed_out');
+      return decision;
+    }
+  }
+}
+
+/** What the decided pause does to the run: complete its step, apply an edit, or end the run on a rejection. */
+export function applyOutcome(run: RunState, step: PauseStep, pause: Pause, record: StepRecord): void {
+  const decision = pause.decision!;
+  if (pause.status === 'skipped') {
+    run.skipStep(record, `skipped by ${decision.by ?? 'an unnamed sender'}`);
+    return;
+  }
+  const value = decision.value;
+  if (step.type === 'output_review' && value && typeof value === 'object' && 'edit' in value) {
+    const reviewed = run.stepRecord(step.review)!;
+    reviewed.original_output = reviewed.output;
+    reviewed.output = (value as { edit: unknown }).edit;
+    reviewed.edited_by = decision.by ?? 'an unnamed sender';
+    run.completeStep(record, 'edit');
+    return;
+  }
+  run.completeStep(record, value);
+  if (step.type === 'input' || step.type === 'question' || value !== REJECT_OPTION) return;
+
+  const onReject = step.on_reject ?? 'fail';
+  if (onReject === 'continue') return;
+  const by = decision.channel === 'timeout' ? 'timeout' : (decision.by ?? 'an unnamed sender');
+  if (onReject === 'complete') {
+    throw new RunEnd({ rejected: { step: step.name, by, at: decision.at, comment: decision.comment ?? null } });
+  }
+  const why = decision.comment ? `: ${decision.comment}` : '';
+  throw new RunFailure({ type: 'rejected', message: `step "${step.name}" was rejected by ${by}${why}`, step: step.name });
+}
