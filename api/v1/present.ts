@@ -41,6 +41,7 @@ export function presentStep(step: StepRecord) {
     ...(step.branch !== undefined ? { branch: step.branch } : {}),
     ...(step.request_id ? { request_id: step.request_id } : {}),
     ...(step.decision ? { decision: step.decision } : {}),
+    ...(step.edited_by ? { original_output: step.original_output, edited_by: step.edited_by } : {}),
     started_at: step.started_at,
     ...(step.ended_at ? { ended_at: step.ended_at } : {}),
   };

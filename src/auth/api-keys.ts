@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ApiKeyFile, type ApiKeyEntry, type Principal } from '../contracts/principal';
+import { ApiKeyDocument, ApiKeyList, type ApiKeyEntry, type Principal } from '../contracts/principal';
 
 /**
  * The API keys a gateway accepts. Keys are kept only as SHA-256 digests and every lookup compares the
@@ -66,13 +66,13 @@ export function parseApiKeys(value: string): ApiKeyEntry[] {
       throw new Error(`${source} cannot be parsed: ${(err as Error).message}`, { cause: err });
     }
   }
-  const parsed = ApiKeyFile.safeParse(raw);
+  const parsed = Array.isArray(raw) ? ApiKeyList.safeParse(raw) : ApiKeyDocument.transform((d) => d.keys).safeParse(raw);
   if (!parsed.success) {
     // Never echo the value: it holds secrets.
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${source} is invalid: ${issues.join('; ')}`);
   }
-  return Array.isArray(parsed.data) ? parsed.data : parsed.data.keys;
+  return parsed.data;
 }
 
 /** Groups of the shipped examples' assignees, given to the generated local approver. */

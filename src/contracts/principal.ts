@@ -39,4 +39,6 @@ export const ApiKeyEntry = z.strictObject({
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
-export const ApiKeyFile = z.union([z.array(ApiKeyEntry).min(1, 'needs at least one key'), z.strictObject({ keys: z.array(ApiKeyEntry).min(1) })]);
+/** The list itself, or `{keys: [...]}`. */
+export const ApiKeyList = z.array(ApiKeyEntry).min(1, 'needs at least one key');
+export const ApiKeyDocument = z.strictObject({ keys: ApiKeyList });

@@ -239,9 +239,13 @@ export class RunService {
         }),
       );
     } catch (err) {
-      const mapped = fromTemporal(err, runId);
-      const replayed = input.idempotency_key ? await this.decidedEarlier(runId, mapped, actor, input.idempotency_key) : undefined;
-      if (replayed) return replayed;
+      let mapped = fromTemporal(err, runId);
+      const ended = await this.endedRun(runId, mapped);
+      if (ended) {
+        const replayed = input.idempotency_key ? replayOf(ended, actor, input) : undefined;
+        if (replayed) return replayed;
+        mapped = whyEnded(ended, input);
+      }
       await this.refusals.record(runId, mapped, attempt);
       throw mapped;
     }
@@ -269,12 +273,15 @@ export class RunService {
     return this.read(runId);
   }
 
-  /** A decision repeated after its run ended: its first outcome, if this key and caller made one. */
-  private async decidedEarlier(runId: string, error: unknown, actor: Principal, key: string): Promise<RunView | undefined> {
-    if (!(error instanceof HoldpointError) || error.type !== ErrorType.RunEnded) return undefined;
+  /**
+   * The run, when a decision failed because it has ended. Temporal answers an update to a closed
+   * execution as "not found" (or "already completed", depending on timing); the run itself says more.
+   */
+  private async endedRun(runId: string, error: unknown): Promise<RunView | undefined> {
+    if (!(error instanceof HoldpointError)) return undefined;
+    if (error.type !== ErrorType.RunEnded && !(error.type === ErrorType.NotFound && (await this.exists(runId)))) return undefined;
     const run = await this.read(runId).catch(() => undefined);
-    const made = run?.steps.some((s) => s.decision?.idempotency_key === key && s.decision.by === actor.id);
-    return made ? run : undefined;
+    return run && (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') ? run : undefined;
   }
 
   private async exists(runId: string): Promise<boolean> {
@@ -336,6 +343,38 @@ export class RunService {
       );
     }
   }
+}
+
+/**
+ * A decision repeated (same caller, same key) after the run ended: the run as it ended if it is the same
+ * decision; an idempotency conflict if the key was used for another one.
+ */
+function replayOf(run: RunView, actor: Principal, input: DecisionInput): RunView | undefined {
+  for (const pause of run.pauses) {
+    const vote = pause.votes.find((v) => v.idempotency_key === input.idempotency_key && v.by === actor.id);
+    if (!vote) continue;
+    const value = input.action === 'skip' ? 'skipped' : input.value;
+    if (JSON.stringify(vote.value) === JSON.stringify(value) && (vote.comment ?? null) === (input.comment ?? null)) return run;
+    throw new HoldpointError(ErrorType.IdempotencyConflict, `idempotency key "${input.idempotency_key}" was already used for another decision on step "${pause.step}"; use a new key`, {
+      request_id: pause.request_id,
+    });
+  }
+  return undefined;
+}
+
+/** Why an ended run refused a decision: its step was decided (by whom, when), or the run is simply over. */
+function whyEnded(run: RunView, input: DecisionInput): HoldpointError {
+  const pause = [...run.pauses].reverse().find((p) => (input.request_id ? p.request_id === input.request_id : p.step === input.step));
+  if (pause?.decision && pause.status === 'decided') {
+    const by = pause.decision.by ?? 'an unnamed sender';
+    return new HoldpointError(ErrorType.AlreadyDecided, `step "${pause.step}" was already decided by ${by} at ${pause.decision.at}`, {
+      request_id: pause.request_id,
+      decided_by: pause.decision.by ?? null,
+      decided_at: pause.decision.at,
+      value: pause.decision.value,
+    });
+  }
+  return new HoldpointError(ErrorType.RunEnded, `run ${run.run_id} has ${run.status}; it takes no more decisions`, { run_id: run.run_id, status: run.status });
 }
 
 /**

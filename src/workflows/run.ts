@@ -91,7 +91,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       const reason = err instanceof ApplicationFailure ? { type: err.type, message: err.message } : { type: 'invalid', message: String(err) };
       const by = describeSender(request);
       run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by } });
-      run.audit('refused', { ...pauseRef(request), ...(by ? { by } : {}), channel: 'signal', data: { ...reason } });
+      const value = request && typeof request === 'object' ? (request as { value?: unknown }).value : undefined;
+      run.audit('refused', { ...pauseRef(request), ...(by ? { by } : {}), ...(value !== undefined ? { value } : {}), channel: 'signal', data: { ...reason } });
       log.warn('decision signal rejected', { runId: run.runId, ...reason });
     }
   }, { description: 'Decide a pending pause, fire-and-forget; an invalid decision is recorded as decision_rejected.' });

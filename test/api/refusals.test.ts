@@ -64,8 +64,9 @@ describe('refused decisions, signals and cancel', () => {
     await resume(stack, runId, { input: { resume: { step: 'first', input: 'approve' } } }).expect(200);
     const done = await resume(stack, runId, { input: { resume: { step: 'form', input: { amount: 2 } } } }).expect(200);
     expect(done.body.output.status).toBe('completed');
+    // The run has ended, and the step it names was decided: the answer says by whom and when.
     const ended = await resume(stack, runId, { input: { resume: { step: 'form', input: { amount: 2 } } } }).expect(409);
-    expect(ended.body.error.type).toBe('run_ended');
+    expect(ended.body.error).toMatchObject({ type: 'already_decided', details: { decided_by: 'alice' } });
   });
 
   it('takes a decision by signal, and records an invalid signal as rejected without failing the run', async () => {
