@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Duration, durationToMs } from './contracts/duration';
+import { Duration } from './contracts/definition';
+import { durationToMs } from './contracts/duration';
 import { DEFAULT_TASK_QUEUE } from './contracts/temporal';
 import type { ApiKeyEntry } from './contracts/principal';
 import { parseApiKeys } from './auth/api-keys';

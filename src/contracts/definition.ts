@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { Duration } from './duration';
+import { DURATION_PATTERN, durationToMs } from './duration';
+import { PAUSE_TYPES } from './options';
+
+export { APPROVE_OPTION, DEFAULT_OPTIONS, PAUSE_TYPES, REJECT_OPTION, REVIEW_OPTIONS, type PauseStepType } from './options';
+
+/** A duration as definitions and configuration write it ("90s", "24h"); see `durationToMs`. */
+export const Duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'must be a duration such as "90s", "15m", "24h" or "7d"')
+  .refine((value) => durationToMs(value) > 0, 'must be longer than zero');
+export type Duration = z.infer<typeof Duration>;
 
 /**
  * Workflow definitions: plain JSON, validated by these schemas, pinned into each run as a snapshot.
@@ -244,9 +254,6 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
   z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, QuestionStep, OutputReviewStep, ConditionStep as never]),
 );
 
-export const PAUSE_TYPES = ['confirmation', 'decision', 'input', 'question', 'output_review'] as const;
-export type PauseStepType = (typeof PAUSE_TYPES)[number];
-
 export function isPauseStep(step: Step): step is PauseStep {
   return (PAUSE_TYPES as readonly string[]).includes(step.type);
 }
@@ -268,11 +275,3 @@ export const Definition = z.strictObject({
 });
 export type Definition = z.infer<typeof Definition>;
 
-/** The options a choice pause offers when its definition names none. */
-export const DEFAULT_OPTIONS = ['approve', 'reject'] as const;
-/** The option whose choice counts as a rejection (see `on_reject`). */
-export const REJECT_OPTION = 'reject';
-/** The option whose choice counts as an approval (see `approvals_required`). */
-export const APPROVE_OPTION = 'approve';
-/** What an `output_review` step offers: approve as is, reject, or edit (`{"edit": <new output>}`). */
-export const REVIEW_OPTIONS = ['approve', 'reject', 'edit'] as const;

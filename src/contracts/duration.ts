@@ -1,20 +1,13 @@
-import { z } from 'zod';
-
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 
 /**
  * A length of time written as a number and a unit: `"500ms"`, `"90s"`, `"15m"`, `"24h"`, `"7d"`, `"2w"`.
- * One strict spelling so a definition reads the same everywhere and never means seconds in one place
- * and milliseconds in another.
+ * One strict spelling, so a definition never means seconds in one place and milliseconds in another.
+ * (The zod schema, `Duration`, lives with the definition schemas.)
  */
-export const Duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'must be a duration such as "90s", "15m", "24h" or "7d"')
-  .refine((value) => durationToMs(value) > 0, 'must be longer than zero');
-export type Duration = z.infer<typeof Duration>;
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 
-/** Milliseconds in a {@link Duration}; NaN for a string that is not one. */
+/** Milliseconds in a duration; NaN for a string that is not one. */
 export function durationToMs(value: string): number {
   const match = DURATION_PATTERN.exec(value);
   if (!match) return Number.NaN;

@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionRequest } from '../contracts/decision';
 import type { Principal } from '../contracts/principal';
@@ -121,7 +121,7 @@ export class RunService {
       updated_at: startedAt,
     };
 
-    const operation = new WithStartWorkflowOperation<RunWorkflow>(RUN_WORKFLOW_TYPE, {
+    const startOptions = {
       workflowId: runId,
       taskQueue: this.options.taskQueue,
       args: [input],
@@ -138,7 +138,17 @@ export class RunService {
       memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
       staticSummary: oneLine(`${definition.name}: ${params.task}`, 200),
       staticDetails: startDetails(input),
-    });
+    } satisfies WorkflowStartOptions<RunWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' };
+
+    if (params.waitMs === 0 && !params.idempotencyKey) {
+      // The caller asked not to wait: no update, no worker round trip; the run as it starts.
+      try {
+        await this.client.workflow.start<RunWorkflow>(RUN_WORKFLOW_TYPE, { ...startOptions, workflowIdConflictPolicy: 'FAIL' });
+      } catch (err) {
+        throw fromTemporal(err, runId);
+      }
+      return { run: initialView(input), created: true };
+    }
 
     const waitUntil = Date.now() + params.waitMs;
     let run: RunView;
@@ -146,7 +156,7 @@ export class RunService {
       run = await this.client.withDeadline(Date.now() + params.waitMs + ANSWER_GRACE_MS, () =>
         this.client.workflow.executeUpdateWithStart(awaitSettledUpdate, {
           args: [{ wait_ms: params.waitMs }],
-          startWorkflowOperation: operation,
+          startWorkflowOperation: new WithStartWorkflowOperation<RunWorkflow>(RUN_WORKFLOW_TYPE, startOptions),
         }),
       );
     } catch (err) {
@@ -391,6 +401,29 @@ function updateIdFor(actor: Principal, input: DecisionInput): string {
 export function parseRequestId(requestId: string): { runId: string; step: string; n: number } | undefined {
   const match = /^(.+)\.([A-Za-z][A-Za-z0-9_-]*)\.(\d+)$/.exec(requestId);
   return match ? { runId: match[1]!, step: match[2]!, n: Number(match[3]) } : undefined;
+}
+
+/** A run the moment it starts, before its worker has taken its first step. */
+function initialView(input: RunInput): RunView {
+  return {
+    run_id: input.run_id,
+    workflow: input.definition.name,
+    definition_hash: input.definition_hash,
+    ...(input.definition.version ? { definition_version: input.definition.version } : {}),
+    status: 'running',
+    task: input.task,
+    state: input.state,
+    steps: [],
+    pending: [],
+    pauses: [],
+    result: null,
+    error: null,
+    ...(input.started_by ? { started_by: input.started_by } : {}),
+    ...(input.customer ? { customer: input.customer } : {}),
+    started_at: input.started_at,
+    updated_at: input.started_at,
+    last_event_seq: 0,
+  };
 }
 
 function oneLine(text: string, max: number): string {

@@ -18,6 +18,27 @@ export class ExpressionError extends Error {
 
 const TEMPLATE_PLACEHOLDER = /\{\{([\s\S]+?)\}\}/g;
 
+/** `state.leadId`, `steps.classify.output.category`: a plain field path. */
+const SIMPLE_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** Words JSONata reads as operators or literals, never as field names. */
+const RESERVED = new Set(['and', 'or', 'in', 'true', 'false', 'null']);
+
+/**
+ * Resolves a plain field path without JSONata. JSONata evaluates asynchronously node by node, and in a
+ * workflow every promise costs a captured stack trace, so the common case is worth doing directly. Gives
+ * up (undefined) wherever JSONata's meaning could differ: an array along the way (JSONata maps over it)
+ * or a reserved word.
+ */
+function simplePath(source: string, context: unknown): { value: unknown } | undefined {
+  if (!SIMPLE_PATH.test(source)) return undefined;
+  let value: unknown = context;
+  for (const field of source.split('.')) {
+    if (RESERVED.has(field) || Array.isArray(value)) return undefined;
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
+  }
+  return Array.isArray(value) ? undefined : { value };
+}
+
 /** Compiles once per distinct source; JSONata programs are immutable once parsed. */
 export class ExpressionEngine {
   private readonly compiled = new Map<string, jsonata.Expression>();
@@ -37,6 +58,8 @@ export class ExpressionEngine {
   }
 
   async evaluate(source: string, context: unknown): Promise<unknown> {
+    const direct = simplePath(source, context);
+    if (direct) return plain(direct.value);
     const expression = this.compile(source);
     try {
       return plain(await expression.evaluate(context));

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/definition';
+import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { DecisionRequest } from '../contracts/decision';
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';

@@ -6,7 +6,7 @@ import {
   proxyActivities,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import { type ConditionStep, type PauseStep, type Step, type TaskStep } from '../contracts/definition';
+import type { ConditionStep, PauseStep, Step, TaskStep } from '../contracts/definition';
 import { durationToMs } from '../contracts/duration';
 import type { Frame, Pause, StepRecord } from '../contracts/run';
 import type { TaskActivity, TaskFailureDetails } from '../contracts/tasks';

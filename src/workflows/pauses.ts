@@ -1,5 +1,6 @@
 import { condition } from '@temporalio/workflow';
-import { DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS, type PauseStep } from '../contracts/definition';
+import type { PauseStep } from '../contracts/definition';
+import { DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS } from '../contracts/options';
 import { durationToMs } from '../contracts/duration';
 import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
 import { digestOf } from '../lib/digest';

@@ -12,7 +12,8 @@ import type {
   StepRecord,
   Vote,
 } from '../contracts/run';
-import { APPROVE_OPTION, REJECT_OPTION, type Step } from '../contracts/definition';
+import type { Step } from '../contracts/definition';
+import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { digestOf } from '../lib/digest';
 import { isApproval } from './decisions';
 

@@ -21,7 +21,8 @@ import {
   getRunQuery,
   requestCancelUpdate,
 } from '../contracts/messages';
-import { RunInput, type DecisionChannel, type RunView } from '../contracts/run';
+import type { DecisionChannel, RunInput, RunView } from '../contracts/run';
+import { checkRunInput } from './run-input';
 import { checkDecision, reject } from './decisions';
 import { Interpreter } from './interpreter';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
@@ -33,11 +34,7 @@ import { Visibility } from './visibility';
  * Decisions arrive as the `decide` update (validated before history) or signal; reads are queries.
  */
 export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
-  const parsed = RunInput.safeParse(rawInput);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid run input: ${parsed.error.issues.map(describeIssue).join('; ')}`, 'invalid_input');
-  }
-  const input = parsed.data;
+  const input = checkRunInput(rawInput);
   const run = new RunState(input);
   const visibility = new Visibility(run);
   let continuingAsNew = false;
@@ -209,10 +206,6 @@ function parseOrReject<T>(schema: { safeParse(v: unknown): { success: true; data
     reject(ErrorType.InvalidRequest, `${field}: ${issue.message}`, { field });
   }
   return result.data;
-}
-
-function describeIssue(issue: { path: PropertyKey[]; message: string }): string {
-  return `${issue.path.join('.') || 'input'}: ${issue.message}`;
 }
 
 function pauseRef(request: unknown): { step?: string; request_id?: string } {

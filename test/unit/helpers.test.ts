@@ -1,6 +1,8 @@
-import { durationToMs, Duration } from '../../src/contracts/duration';
+import { Duration } from '../../src/contracts/definition';
+import { durationToMs } from '../../src/contracts/duration';
 import { newRunId, runIdForKey } from '../../src/core/ids';
 import { parseRequestId } from '../../src/core/runs';
+import jsonata from 'jsonata';
 import { ExpressionEngine } from '../../src/lib/expressions';
 import { checkAgainstSchema } from '../../src/lib/json-schema';
 import { loadConfig } from '../../src/config';
@@ -81,5 +83,32 @@ describe('configuration', () => {
 
   it('names every bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', HOLDPOINT_MAX_RUN_LIFETIME: 'forever' })).toThrow(/PORT: .*\n.*HOLDPOINT_MAX_RUN_LIFETIME/);
+  });
+});
+
+describe('plain field paths resolve exactly as JSONata would', () => {
+  const ctx = {
+    state: { leadId: 'l-1', n: 0, flag: false, nested: { deep: { value: 3 } }, list: [{ a: 1 }, { a: 2 }], word: 'abc', nothing: null },
+    steps: { classify: { output: { category: 'enterprise' } } },
+  };
+  const fast = new ExpressionEngine();
+  it.each([
+    'state.leadId',
+    'state.n',
+    'state.flag',
+    'state.nested.deep.value',
+    'state.nested.deep',
+    'state.list.a',
+    'state.list',
+    'state.word.length',
+    'state.nothing',
+    'state.nothing.x',
+    'state.missing.deeper',
+    'steps.classify.output.category',
+    'steps',
+    'state.and',
+  ])('%s', async (source) => {
+    const viaJsonata = await jsonata(source).evaluate(ctx);
+    expect(await fast.evaluate(source, ctx)).toEqual(viaJsonata === undefined ? undefined : JSON.parse(JSON.stringify(viaJsonata)));
   });
 });
