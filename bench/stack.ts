@@ -14,7 +14,7 @@ import type { Definition } from '../src/contracts/definition';
 import { createCore, type Core } from '../src/core';
 import { createLogger, installTemporalLogging, type Logger } from '../src/logger';
 import { ensureTemporalCli } from '../src/temporal/cli';
-import { startDevServer } from '../src/temporal/dev-server';
+import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { bundleWorkflows, createHoldpointWorker } from '../workers/worker';
 
@@ -39,7 +39,7 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
   const dir = await mkdtemp(join(tmpdir(), 'holdpoint-bench-'));
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: resolve(__dirname, '../.temporal'), logger });
   logger.info('starting a dev server, a worker and the gateway for the benchmark');
-  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: 17555, namespace: 'default', logger: quiet });
+  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger: quiet });
   const connection = await Connection.connect({ address: server.address });
   await ensureSearchAttributes(connection, 'default', quiet);
   const client = new Client({ connection });

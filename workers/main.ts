@@ -1,9 +1,8 @@
-import { exampleHandlers } from '../src/activities/handlers';
 import { loadConfig } from '../src/config';
 import { createLogger, installTemporalLogging } from '../src/logger';
 import { connectClient, connectWorker } from '../src/temporal/connection';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { createHoldpointWorker } from './worker';
+import { workerFromConfig } from './worker';
 
 /** A worker alone, against TEMPORAL_ADDRESS (production; `npm start` runs everything locally). */
 async function main(): Promise<void> {
@@ -18,14 +17,7 @@ async function main(): Promise<void> {
   await client.connection.close();
 
   const connection = await connectWorker(target, logger);
-  const worker = await createHoldpointWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    handlers: exampleHandlers,
-    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
-    logger,
-  });
+  const worker = await workerFromConfig(config, connection, logger);
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running; Ctrl-C or SIGTERM stops it');
   try {
     await worker.run(); // returns once a shutdown signal has drained it

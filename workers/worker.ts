@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { exampleHandlers } from '../src/activities/handlers';
 import { createTaskActivities, type TaskHandlers } from '../src/activities/tasks';
+import type { Config } from '../src/config';
 import type { Logger } from '../src/logger';
 
 /** Where the run workflow's source lives (bundled by the worker, or ahead of time). */
@@ -48,6 +50,18 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
   });
   options.logger.info({ taskQueue, namespace, handlers: Object.keys(handlers).length }, 'worker created');
   return worker;
+}
+
+/** The worker the entry points run: the configured task queue and bundle, with the shipped handlers. */
+export function workerFromConfig(config: Config, connection: NativeConnection, logger: Logger): Promise<Worker> {
+  return createHoldpointWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    handlers: exampleHandlers,
+    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
+    logger,
+  });
 }
 
 /** Bundles the workflow code once (webpack), for reuse by many workers or for a production image. */

@@ -7,10 +7,8 @@ import { actor } from '../auth';
 import { parse } from '../validate';
 import { IdempotencyKey, RequestParams } from './params';
 import { presentRunResponse } from './present';
-import { WaitQuery } from './schemas';
+import { Instant, Label, WaitQuery } from './schemas';
 
-const Label = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'must be 1-128 letters, digits or "_.:@-"');
-const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-21T09:00:00Z' }).transform((v) => new Date(v).toISOString());
 
 export const InboxQuery = z.strictObject({
   status: z.union([ApprovalStatus, z.literal('all')]).default('pending'),

@@ -6,9 +6,8 @@ import { verifyChain } from '../../src/lib/audit-chain';
 import { actor } from '../auth';
 import { parse } from '../validate';
 import { RunParams } from './params';
+import { Instant, Label } from './schemas';
 
-const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-21T09:00:00Z' }).transform((v) => new Date(v).toISOString());
-const Label = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'must be 1-128 letters, digits or "_.:@-"');
 
 const AuditQuery = z.strictObject({
   workflow: Label.optional(),

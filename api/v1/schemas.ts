@@ -12,7 +12,13 @@ export const Wait = z
 
 export const WaitQuery = z.object({ wait: Wait.optional() });
 
-const Label = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'must be 1-128 letters, digits or "_.:@-"');
+/** A workflow name, customer or principal in a filter (spliced into visibility queries, so plain). */
+export const Label = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'must be 1-128 letters, digits or "_.:@-"');
+
+/** An ISO 8601 instant in a filter, normalised to UTC. */
+export const Instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-21T09:00:00Z' })
+  .transform((v) => new Date(v).toISOString());
 
 /** `POST /v1/agents/{name}/workflow` (seed 002). */
 export const StartBody = z.strictObject({

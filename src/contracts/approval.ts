@@ -24,8 +24,8 @@ export const ApprovalItem = z.object({
   created_at: z.string(),
   timeout_at: z.string().optional(),
   on_timeout: z.string(),
-  /** Send it back with the decision to prove what you decided on. */
-  digest: z.string(),
+  /** Send it back with the decision to prove what you decided on (pending requests). */
+  digest: z.string().optional(),
   /** Who may decide, and by which rules. */
   who_may_decide: PauseRules.extend({
     /** Empty: anyone with the approver role. */

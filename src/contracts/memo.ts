@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { Pause, RunError, RunStatus } from './run';
 
 /**
- * A pause as the run's memo carries it, for the inbox: everything an approver needs to decide, with
- * large values (context, schemas, reviewed output) replaced by `{"_truncated": true, "_bytes": n}`.
+ * A pause as the run's memo carries it, for the inbox. A pending one has everything an approver needs to
+ * decide, with large values (context, schemas, reviewed output) replaced by `{"_truncated": true,
+ * "_bytes": n}`; a settled one has what happened to it.
  */
 export const PauseSummary = Pause.pick({
   request_id: true,
@@ -15,7 +16,6 @@ export const PauseSummary = Pause.pick({
   assignees: true,
   rules: true,
   escalation: true,
-  digest: true,
   status: true,
   created_at: true,
   timeout_at: true,
@@ -25,7 +25,9 @@ export const PauseSummary = Pause.pick({
   questions: z.unknown().optional(),
   review: z.object({ step: z.string(), output: z.unknown() }).optional(),
   context: z.unknown().optional(),
-  votes: z.array(z.object({ by: z.string().optional(), value: z.unknown(), at: z.string() })),
+  /** Pending pauses only (settled ones carry their decision instead). */
+  votes: z.array(z.object({ by: z.string().optional(), value: z.unknown(), at: z.string() })).optional(),
+  digest: z.string().optional(),
   decision: z
     .object({ value: z.unknown(), by: z.string().optional(), at: z.string(), comment: z.string().optional(), channel: z.string() })
     .optional(),

@@ -163,17 +163,35 @@ function mayDecide(actor: Principal, status: ApprovalStatus, assignees: string[]
   );
 }
 
-function whoMayDecide(pause: Pick<Pause, 'assignees' | 'rules' | 'started_by'>): ApprovalItem['who_may_decide'] {
-  return { ...pause.rules, assignees: pause.assignees, ...(pause.started_by ? { started_by: pause.started_by } : {}) };
+/** The run an inbox item belongs to, as either a memo or a full view describes it. */
+interface RunSide {
+  run_id: string;
+  workflow: string;
+  status: RunStatus;
+  task: string;
+  state: unknown;
+  started_by?: string | undefined;
+  customer?: string | undefined;
+  started_at: string;
 }
 
 function itemFromMemo(runId: string, runStatus: RunStatus, memo: RunMemo, pause: PauseSummary, actor: Principal): ApprovalItem {
+  return toItem({ ...memo, run_id: runId, status: runStatus }, pause, actor);
+}
+
+export function itemFromRun(run: RunView, pause: Pause, actor: Principal): ApprovalItem {
+  return toItem(run, pause, actor);
+}
+
+/** One inbox item: the pause, who may decide it (and whether the caller may), and its run. */
+function toItem(run: RunSide, pause: PauseSummary, actor: Principal): ApprovalItem {
   const status = STATE_OF[pause.status];
-  const may = mayDecide(actor, status, pause.assignees, pause.votes);
+  const votes = (pause.votes ?? []).map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at }));
+  const may = mayDecide(actor, status, pause.assignees, votes);
   return {
     request_id: pause.request_id,
-    run_id: runId,
-    workflow: memo.workflow,
+    run_id: run.run_id,
+    workflow: run.workflow,
     step: pause.step,
     type: pause.type,
     ...(pause.title ? { title: pause.title } : {}),
@@ -187,47 +205,9 @@ function itemFromMemo(runId: string, runStatus: RunStatus, memo: RunMemo, pause:
     created_at: pause.created_at,
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
     on_timeout: pause.on_timeout,
-    digest: pause.digest,
-    who_may_decide: whoMayDecide({ ...pause, started_by: memo.started_by }),
-    votes: pause.votes,
-    ...(pause.escalation ? { escalation: pause.escalation } : {}),
-    ...(pause.decision ? { decision: pause.decision } : {}),
-    you_may_decide: may,
-    you_may_approve: may && (pause.rules.allow_self_approval || memo.started_by !== actor.id),
-    run: {
-      status: runStatus,
-      task: memo.task,
-      state: memo.state,
-      ...(memo.started_by ? { started_by: memo.started_by } : {}),
-      ...(memo.customer ? { customer: memo.customer } : {}),
-      started_at: memo.started_at,
-    },
-  };
-}
-
-export function itemFromRun(run: RunView, pause: Pause, actor: Principal): ApprovalItem {
-  const status = STATE_OF[pause.status];
-  const may = mayDecide(actor, status, pause.assignees, pause.votes);
-  return {
-    request_id: pause.request_id,
-    run_id: run.run_id,
-    workflow: run.workflow,
-    step: pause.step,
-    type: pause.type,
-    ...(pause.title ? { title: pause.title } : {}),
-    message: pause.message,
-    ...(pause.options ? { options: pause.options } : {}),
-    ...(pause.input_schema ? { input_schema: pause.input_schema } : {}),
-    ...(pause.questions ? { questions: pause.questions } : {}),
-    ...(pause.review ? { review: pause.review } : {}),
-    ...(pause.context !== undefined ? { context: pause.context } : {}),
-    status,
-    created_at: pause.created_at,
-    ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
-    on_timeout: pause.on_timeout,
-    digest: pause.digest,
-    who_may_decide: whoMayDecide(pause),
-    votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
+    ...(pause.digest ? { digest: pause.digest } : {}),
+    who_may_decide: { ...pause.rules, assignees: pause.assignees, ...(run.started_by ? { started_by: run.started_by } : {}) },
+    votes,
     ...(pause.escalation ? { escalation: pause.escalation } : {}),
     ...(pause.decision ? { decision: pause.decision } : {}),
     you_may_decide: may,

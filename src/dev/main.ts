@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
-import { createHoldpointWorker } from '../../workers/worker';
+import { workerFromConfig } from '../../workers/worker';
 import { exampleHandlers } from '../activities/handlers';
 import { ApiKeyRing, localDevKeys } from '../auth/api-keys';
 import { loadCatalog } from '../catalog/load';
@@ -63,14 +63,7 @@ async function main(): Promise<void> {
   logger.info('preparing the worker (bundling workflow code)');
   const connection = await connectWorker(target, logger);
   stops.push(() => connection.close());
-  const worker = await createHoldpointWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    handlers: exampleHandlers,
-    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
-    logger,
-  });
+  const worker = await workerFromConfig(config, connection, logger);
   const running = worker.run();
   stops.push(async () => {
     worker.shutdown();

@@ -70,6 +70,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  // If this process ends without stopping the server (a crash, process.exit), do not leave it orphaned
+  // holding the port and the database file.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
 
   const address = `${ip}:${port}`;
   try {
@@ -169,4 +174,16 @@ function relayLine(log: Logger, line: string): void {
     // The CLI's own banner ("Server: ...", "UI: ..."); holdpoint prints its own summary.
     log.debug(line);
   }
+}
+
+/** A port nothing listens on right now (for test and benchmark servers). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
 }

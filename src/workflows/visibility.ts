@@ -7,10 +7,14 @@ import { canonicalJson } from '../lib/digest';
 import type { RunState } from './run-state';
 
 const TASK_SUMMARY_LENGTH = 200;
-/** Large values in the memo (a pause's context, the run's state) are cut above this many bytes. */
-const MEMO_VALUE_LIMIT = 1_500;
-/** Settled pauses kept in the memo besides the pending ones, for the inbox's decided/expired views. */
-const SETTLED_IN_MEMO = 5;
+/**
+ * Large values in the memo are cut above these sizes (bytes of JSON): the memo rides on every
+ * visibility row, and Temporal warns above 2 KiB.
+ */
+const CONTEXT_LIMIT = 1_000;
+const STATE_LIMIT = 400;
+/** Settled pauses kept (compact) in the memo besides the pending ones, for the inbox's decided/expired views. */
+const SETTLED_IN_MEMO = 3;
 
 /** The inbox's name for a pause state (`timed_out` is shown as `expired`). */
 export const APPROVAL_STATE: Record<Pause['status'], string> = {
@@ -64,7 +68,7 @@ export class Visibility {
     const memo: Omit<RunMemo, 'updated_at'> = {
       workflow: run.workflow,
       task: input.task.slice(0, TASK_SUMMARY_LENGTH),
-      state: capped(input.state),
+      state: capped(input.state, STATE_LIMIT),
       definition_hash: input.definition_hash,
       status,
       pauses: shown.map(summarise),
@@ -93,23 +97,29 @@ function memoPauses(pauses: Pause[]): Pause[] {
   return [...pending, ...settled];
 }
 
+/** A pending pause with all an approver needs; a settled one with what happened to it. */
 function summarise(pause: Pause): PauseSummary {
+  const pending = pause.status === 'pending';
   return {
     request_id: pause.request_id,
     step: pause.step,
     type: pause.type,
     ...(pause.title ? { title: pause.title } : {}),
     message: pause.message,
-    ...(pause.options ? { options: pause.options } : {}),
-    ...(pause.input_schema ? { input_schema: capped(pause.input_schema) } : {}),
-    ...(pause.questions ? { questions: capped(pause.questions) } : {}),
-    ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output) } } : {}),
-    ...(pause.context !== undefined ? { context: capped(pause.context) } : {}),
+    ...(pending
+      ? {
+          ...(pause.options ? { options: pause.options } : {}),
+          ...(pause.input_schema ? { input_schema: capped(pause.input_schema, CONTEXT_LIMIT) } : {}),
+          ...(pause.questions ? { questions: capped(pause.questions, CONTEXT_LIMIT) } : {}),
+          ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output, CONTEXT_LIMIT) } } : {}),
+          ...(pause.context !== undefined ? { context: capped(pause.context, CONTEXT_LIMIT) } : {}),
+          votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
+          ...(pause.escalation ? { escalation: pause.escalation } : {}),
+          digest: pause.digest,
+        }
+      : {}),
     assignees: pause.assignees,
     rules: pause.rules,
-    votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
-    ...(pause.escalation ? { escalation: pause.escalation } : {}),
-    digest: pause.digest,
     status: pause.status,
     created_at: pause.created_at,
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
@@ -117,7 +127,7 @@ function summarise(pause: Pause): PauseSummary {
     ...(pause.decision
       ? {
           decision: {
-            value: capped(pause.decision.value),
+            value: capped(pause.decision.value, CONTEXT_LIMIT),
             ...(pause.decision.by ? { by: pause.decision.by } : {}),
             at: pause.decision.at,
             ...(pause.decision.comment ? { comment: pause.decision.comment } : {}),
@@ -129,10 +139,10 @@ function summarise(pause: Pause): PauseSummary {
 }
 
 /** A value as it is, or a marker saying how big it was when it is too big for a memo. */
-function capped(value: unknown): unknown {
+function capped(value: unknown, limit: number): unknown {
   if (value === undefined) return undefined;
   const bytes = canonicalJson(value).length;
-  return bytes > MEMO_VALUE_LIMIT ? { _truncated: true, _bytes: bytes } : value;
+  return bytes > limit ? { _truncated: true, _bytes: bytes } : value;
 }
 
 function earliest(times: (string | undefined)[]): string | undefined {

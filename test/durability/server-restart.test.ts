@@ -1,9 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { freePort } from '../harness/global-setup';
 import { logger, resume, start, startStack, type TestStack } from '../harness/stack';
 
 // The dev server stops and starts again on the same SQLite file: a paused run is still there.

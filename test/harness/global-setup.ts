@@ -1,10 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { createLogger } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { bundleWorkflows } from '../../workers/worker';
 
@@ -46,15 +45,4 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, (await bundleWorkflows()).code);
   process.env.HOLDPOINT_TEST_BUNDLE = bundlePath;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
 }

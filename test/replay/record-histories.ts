@@ -13,7 +13,7 @@ import type { Definition } from '../../src/contracts/definition';
 import type { Principal } from '../../src/contracts/principal';
 import { createLogger, installTemporalLogging } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { startDevServer } from '../../src/temporal/dev-server';
+import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { createHoldpointWorker } from '../../workers/worker';
 
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const root = resolve(__dirname, '../..');
   const dir = await mkdtemp(join(tmpdir(), 'holdpoint-record-'));
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: join(root, '.temporal'), logger });
-  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: 17999, namespace: 'default', logger });
+  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger });
   try {
     const connection = await Connection.connect({ address: server.address });
     await ensureSearchAttributes(connection, 'default', logger);
