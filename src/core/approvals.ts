@@ -7,7 +7,7 @@ import type { Pause, RunStatus, RunView } from '../contracts/run';
 import { assigneeKeys, keysFor, matchesAssignee } from '../lib/assignees';
 import { authorize } from './authorize';
 import type { DecisionInput, RunService } from './runs';
-import { parseRequestId } from './runs';
+import { parseRequestId } from './ids';
 import { label, quotedList, RUNS_CLAUSES, visiblePage } from './visibility';
 
 export interface InboxParams {

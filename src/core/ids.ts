@@ -38,3 +38,9 @@ function base32(bytes: Buffer): string {
   if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
   return out;
 }
+
+/** `<run_id>.<step>.<n>`: the run id may itself hold dots, the step and counter cannot. */
+export function parseRequestId(requestId: string): { runId: string; step: string; n: number } | undefined {
+  const match = /^(.+)\.([A-Za-z][A-Za-z0-9_-]*)\.(\d+)$/.exec(requestId);
+  return match ? { runId: match[1]!, step: match[2]!, n: Number(match[3]) } : undefined;
+}

@@ -12,7 +12,7 @@ export type { ListRunsParams, RunPage } from './listing';
 export type { DecisionInput, StartRunParams, StartRunResult } from './runs';
 export type { BulkItem, BulkResult, InboxParams, InboxPage } from './approvals';
 export type { AuditListParams } from './audit';
-export { parseRequestId } from './runs';
+export { parseRequestId } from './ids';
 
 /** The one core every REST face adapts: runs, approvals, audit, and the definition catalog. */
 export interface Core {

@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionRequest } from '../contracts/decision';
 import type { Principal } from '../contracts/principal';
@@ -12,16 +12,14 @@ import {
   getRunQuery,
   requestCancelUpdate,
 } from '../contracts/messages';
-import type { RunMemo } from '../contracts/memo';
-import type { AuditEntry, RunInput, RunView, RunWorkflow } from '../contracts/run';
-import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
-import { durationToMs } from '../contracts/duration';
+import type { AuditEntry, RunView, RunWorkflow } from '../contracts/run';
+import { RUN_WORKFLOW_TYPE, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import type { DefinitionCatalog } from '../catalog/registry';
-import { digestOf as contentHash } from '../lib/digest';
-import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { Logger } from '../logger';
 import { authorize } from './authorize';
-import { newRunId, runIdForKey } from './ids';
+import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
+import { newRunId, parseRequestId, runIdForKey } from './ids';
+import { initialView, prepareStart } from './run-start';
 import { RefusalLog } from './refusals';
 import { fromTemporal, notFound, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from './temporal-errors';
 
@@ -79,66 +77,19 @@ export class RunService {
   async start(params: StartRunParams, actor: Principal): Promise<StartRunResult> {
     authorize(actor, 'start');
     const { definition, hash } = this.options.catalog.get(params.workflow);
-    const state = params.state ?? {};
-    if (definition.input_schema) {
-      const violations = checkAgainstSchema(definition.input_schema, state, 'input.state');
-      if (violations.length > 0) {
-        throw new HoldpointError(ErrorType.InvalidRequest, `input.state does not match the "${definition.name}" input schema: ${describeViolations(violations)}`, {
-          field: violations[0]!.path,
-          violations,
-        });
-      }
-    }
-
     const startedAt = this.clock().toISOString();
     const runId = params.idempotencyKey ? runIdForKey(actor.id, definition.name, params.idempotencyKey) : newRunId(this.clock().getTime());
-    const input: RunInput = {
-      run_id: runId,
+    const { input, startOptions, requestHash } = prepareStart({
       definition,
-      definition_hash: hash,
-      task: params.task,
-      state,
-      started_by: actor.id,
-      ...(params.customer ? { customer: params.customer } : {}),
-      started_at: startedAt,
-      settings: {
-        max_lifetime_ms: definition.max_lifetime ? durationToMs(definition.max_lifetime) : this.options.maxRunLifetimeMs,
-        ...(this.options.continueAsNewAfterEvents ? { continue_as_new_after_events: this.options.continueAsNewAfterEvents } : {}),
-      },
-    };
-    const requestHash = contentHash({ workflow: definition.name, task: params.task, state, customer: params.customer ?? null });
-    const initialMemo: RunMemo = {
-      workflow: definition.name,
-      task: params.task.slice(0, 200),
-      state: {},
-      definition_hash: hash,
-      status: 'running',
-      pauses: [],
-      error: null,
-      started_by: actor.id,
-      ...(params.customer ? { customer: params.customer } : {}),
-      started_at: startedAt,
-      updated_at: startedAt,
-    };
-
-    const startOptions = {
-      workflowId: runId,
+      hash,
+      params,
+      actor,
+      runId,
+      startedAt,
       taskQueue: this.options.taskQueue,
-      args: [input],
-      // A retried start joins the running run; a finished one is never started again under the same id.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SearchAttributes.status, value: 'running' },
-        { key: SearchAttributes.workflow, value: definition.name },
-        { key: SearchAttributes.pending, value: false },
-        ...(params.customer ? [{ key: SearchAttributes.customer, value: params.customer }] : []),
-        { key: SearchAttributes.startedBy, value: actor.id },
-      ],
-      memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
-      staticSummary: oneLine(`${definition.name}: ${params.task}`, 200),
-      staticDetails: startDetails(input),
-    } satisfies WorkflowStartOptions<RunWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' };
+      maxRunLifetimeMs: this.options.maxRunLifetimeMs,
+      continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
+    });
 
     if (params.waitMs === 0 && !params.idempotencyKey) {
       // The caller asked not to wait: no update, no worker round trip; the run as it starts.
@@ -353,95 +304,4 @@ export class RunService {
       );
     }
   }
-}
-
-/**
- * A decision repeated (same caller, same key) after the run ended: the run as it ended if it is the same
- * decision; an idempotency conflict if the key was used for another one.
- */
-function replayOf(run: RunView, actor: Principal, input: DecisionInput): RunView | undefined {
-  for (const pause of run.pauses) {
-    const vote = pause.votes.find((v) => v.idempotency_key === input.idempotency_key && v.by === actor.id);
-    if (!vote) continue;
-    const value = input.action === 'skip' ? 'skipped' : input.value;
-    if (JSON.stringify(vote.value) === JSON.stringify(value) && (vote.comment ?? null) === (input.comment ?? null)) return run;
-    throw new HoldpointError(ErrorType.IdempotencyConflict, `idempotency key "${input.idempotency_key}" was already used for another decision on step "${pause.step}"; use a new key`, {
-      request_id: pause.request_id,
-    });
-  }
-  return undefined;
-}
-
-/** Why an ended run refused a decision: its step was decided (by whom, when), or the run is simply over. */
-function whyEnded(run: RunView, input: DecisionInput): HoldpointError {
-  const pause = [...run.pauses].reverse().find((p) => (input.request_id ? p.request_id === input.request_id : p.step === input.step));
-  if (pause?.decision && pause.status === 'decided') {
-    const by = pause.decision.by ?? 'an unnamed sender';
-    return new HoldpointError(ErrorType.AlreadyDecided, `step "${pause.step}" was already decided by ${by} at ${pause.decision.at}`, {
-      request_id: pause.request_id,
-      decided_by: pause.decision.by ?? null,
-      decided_at: pause.decision.at,
-      value: pause.decision.value,
-    });
-  }
-  return new HoldpointError(ErrorType.RunEnded, `run ${run.run_id} has ${run.status}; it takes no more decisions`, { run_id: run.run_id, status: run.status });
-}
-
-/**
- * Temporal answers a repeated update id with the first outcome. The id holds the caller, the key and a
- * hash of the decision, so the same key with a different decision reaches the validator (and is refused
- * as an idempotency conflict) instead of silently getting the first answer.
- */
-function updateIdFor(actor: Principal, input: DecisionInput): string {
-  const { idempotency_key, ...decision } = input;
-  return `${actor.id}:${idempotency_key}:${contentHash(decision).slice(7, 23)}`;
-}
-
-/** `<run_id>.<step>.<n>`: the run id may itself hold dots, the step and counter cannot. */
-export function parseRequestId(requestId: string): { runId: string; step: string; n: number } | undefined {
-  const match = /^(.+)\.([A-Za-z][A-Za-z0-9_-]*)\.(\d+)$/.exec(requestId);
-  return match ? { runId: match[1]!, step: match[2]!, n: Number(match[3]) } : undefined;
-}
-
-/** A run the moment it starts, before its worker has taken its first step. */
-function initialView(input: RunInput): RunView {
-  return {
-    run_id: input.run_id,
-    workflow: input.definition.name,
-    definition_hash: input.definition_hash,
-    ...(input.definition.version ? { definition_version: input.definition.version } : {}),
-    status: 'running',
-    task: input.task,
-    state: input.state,
-    steps: [],
-    pending: [],
-    pauses: [],
-    result: null,
-    error: null,
-    ...(input.started_by ? { started_by: input.started_by } : {}),
-    ...(input.customer ? { customer: input.customer } : {}),
-    started_at: input.started_at,
-    updated_at: input.started_at,
-    last_event_seq: 0,
-  };
-}
-
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-function startDetails(input: RunInput): string {
-  const { definition } = input;
-  const lines = [
-    `**${definition.title ?? definition.name}** (\`${definition.name}\`${definition.version ? ` version ${definition.version}` : ''}, ${input.definition_hash.slice(0, 19)}…)`,
-    '',
-    `Task: ${input.task}`,
-    '',
-    `Steps: ${definition.steps.map((s) => `\`${s.name}\``).join(' → ')}`,
-  ];
-  if (input.started_by) lines.push('', `Started by: ${input.started_by}`);
-  if (input.customer) lines.push('', `Customer: ${input.customer}`);
-  lines.push('', 'State:', '```json', JSON.stringify(input.state, null, 2).slice(0, 2_000), '```');
-  return lines.join('\n');
 }

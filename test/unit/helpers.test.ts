@@ -1,7 +1,6 @@
 import { Duration } from '../../src/contracts/definition';
 import { durationToMs } from '../../src/contracts/duration';
-import { newRunId, runIdForKey } from '../../src/core/ids';
-import { parseRequestId } from '../../src/core/runs';
+import { newRunId, parseRequestId, runIdForKey } from '../../src/core/ids';
 import jsonata from 'jsonata';
 import { ExpressionEngine } from '../../src/lib/expressions';
 import { checkAgainstSchema } from '../../src/lib/json-schema';
