@@ -77,7 +77,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     },
     {
       validator: (request) => void checkDecision(run, request),
-      description: 'Decide a pending pause: {"step" or "request_id", "value", "comment"?, "by"?, "wait_ms"?}. Refused before history when invalid.',
+      description:
+        'Decide a pending pause: {"step" or "request_id", "value" (or "action": "skip"), "by", "groups"?, "comment"?, "digest"?, "idempotency_key"?, "wait_ms"?}. Refused before history when invalid.',
     },
   );
   setHandler(decideSignal, (request) => {
