@@ -19,7 +19,7 @@ export const PRELOADED_MODULES = [
   '@cfworker/json-schema',
   '@noble/hashes/sha256',
   '@noble/hashes/utils',
-  ...['contracts/options', 'contracts/duration', 'contracts/errors', 'contracts/messages', 'contracts/temporal'].map((m) => require.resolve(`../src/${m}`)),
+  ...['contracts/approval-states', 'contracts/options', 'contracts/duration', 'contracts/errors', 'contracts/messages', 'contracts/temporal'].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { APPROVAL_STATUSES } from './approval-states';
 import { PauseRules, RunStatus } from './run';
 
 /** The inbox's states of a pause (`expired` = timed out). */
-export const ApprovalStatus = z.enum(['pending', 'decided', 'expired', 'skipped', 'cancelled']);
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 /** One item of the approvals inbox: a pause with everything an approver needs to decide it. */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationToMs } from './duration';
-import { PAUSE_TYPES } from './options';
 
-export { APPROVE_OPTION, DEFAULT_OPTIONS, PAUSE_TYPES, REJECT_OPTION, REVIEW_OPTIONS, type PauseStepType } from './options';
+export { APPROVE_OPTION, DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS } from './options';
 
 /** A duration as definitions and configuration write it ("90s", "24h"); see `durationToMs`. */
 export const Duration = z
@@ -254,9 +253,6 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
   z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, QuestionStep, OutputReviewStep, ConditionStep as never]),
 );
 
-export function isPauseStep(step: Step): step is PauseStep {
-  return (PAUSE_TYPES as readonly string[]).includes(step.type);
-}
 
 /** A workflow definition: what a run does, step by step. */
 export const Definition = z.strictObject({

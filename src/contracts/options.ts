@@ -11,6 +11,3 @@ export const REJECT_OPTION = 'reject';
 export const APPROVE_OPTION = 'approve';
 /** What an `output_review` step offers: approve as is, reject, or edit (`{"edit": <new output>}`). */
 export const REVIEW_OPTIONS = ['approve', 'reject', 'edit'] as const;
-/** The step types that pause for a person. */
-export const PAUSE_TYPES = ['confirmation', 'decision', 'input', 'question', 'output_review'] as const;
-export type PauseStepType = (typeof PAUSE_TYPES)[number];

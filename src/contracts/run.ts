@@ -5,10 +5,6 @@ import { Definition, JsonSchema, Question } from './definition';
 export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
-export function isTerminal(status: RunStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
 
 export const StepStatus = z.enum(['running', 'paused', 'completed', 'failed', 'skipped', 'cancelled']);
 export type StepStatus = z.infer<typeof StepStatus>;

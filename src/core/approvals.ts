@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { ApprovalItem, ApprovalStatus } from '../contracts/approval';
+import { APPROVAL_STATUS_OF, APPROVAL_STATUSES } from '../contracts/approval-states';
 import { ErrorType, HoldpointError } from '../contracts/errors';
-import type { PauseSummary, RunMemo } from '../contracts/memo';
+import type { PauseSummary } from '../contracts/memo';
 import { ROLES_FOR, type Principal } from '../contracts/principal';
 import type { Pause, RunStatus, RunView } from '../contracts/run';
 import { assigneeKeys, keysFor, matchesAssignee } from '../lib/assignees';
@@ -30,13 +31,6 @@ export interface InboxPage {
   next_cursor: string | null;
 }
 
-const STATE_OF: Record<Pause['status'], ApprovalStatus> = {
-  pending: 'pending',
-  decided: 'decided',
-  timed_out: 'expired',
-  skipped: 'skipped',
-  cancelled: 'cancelled',
-};
 
 export interface BulkItem extends Omit<DecisionInput, 'step' | 'request_id'> {
   request_id: string;
@@ -55,7 +49,7 @@ export class Approvals {
 
   async list(params: InboxParams, actor: Principal): Promise<InboxPage> {
     authorize(actor, 'read');
-    const states: ApprovalStatus[] = params.status === 'all' ? ['pending', 'decided', 'expired', 'skipped', 'cancelled'] : [params.status];
+    const states: ApprovalStatus[] = params.status === 'all' ? [...APPROVAL_STATUSES] : [params.status];
     const wanted = assigneeFilter(params.assignee, actor);
     const clauses = [...RUNS_CLAUSES, `HoldpointApprovalStates IN (${quotedList('status', states)})`];
     if (params.status === 'pending') clauses.push(`ExecutionStatus = 'Running'`);
@@ -73,12 +67,12 @@ export class Approvals {
     for (const run of page.runs) {
       if (!run.memo) continue;
       for (const pause of run.memo.pauses) {
-        const state = STATE_OF[pause.status];
+        const state = APPROVAL_STATUS_OF[pause.status];
         if (!states.includes(state)) continue;
         if (wanted && !assigneeKeys(pause.assignees).some((k) => wanted.includes(k))) continue;
         if (!inRange(pause.created_at, params.created_after, params.created_before)) continue;
         if ((params.timeout_after || params.timeout_before) && !inRange(pause.timeout_at, params.timeout_after, params.timeout_before)) continue;
-        items.push(itemFromMemo(run.runId, run.status, run.memo, pause, actor));
+        items.push(toItem({ ...run.memo, run_id: run.runId, status: run.status }, pause, actor));
       }
     }
     return { items, next_cursor: page.next_cursor };
@@ -88,13 +82,13 @@ export class Approvals {
   async get(requestId: string, actor: Principal): Promise<ApprovalItem> {
     authorize(actor, 'read');
     const { run, pause } = await this.find(requestId, actor);
-    return itemFromRun(run, pause, actor);
+    return toItem(run, pause, actor);
   }
 
   async decide(requestId: string, input: Omit<DecisionInput, 'request_id' | 'step'>, waitMs: number, actor: Principal): Promise<{ approval: ApprovalItem; run: RunView }> {
     const run = await this.runs.decideRequest(requestId, input, waitMs, actor);
     const pause = run.pauses.find((p) => p.request_id === requestId) ?? (await this.find(requestId, actor)).pause;
-    return { approval: itemFromRun(run, pause, actor), run };
+    return { approval: toItem(run, pause, actor), run };
   }
 
   /** Many decisions, each answered on its own; a refusal of one never stops the others. */
@@ -112,7 +106,7 @@ export class Approvals {
             request_id,
             ok: true,
             status: 200,
-            approval: pause ? itemFromRun(run, pause, actor) : undefined,
+            approval: pause ? toItem(run, pause, actor) : undefined,
             run: { run_id: run.run_id, status: run.status },
           };
         } catch (err) {
@@ -175,17 +169,9 @@ interface RunSide {
   started_at: string;
 }
 
-function itemFromMemo(runId: string, runStatus: RunStatus, memo: RunMemo, pause: PauseSummary, actor: Principal): ApprovalItem {
-  return toItem({ ...memo, run_id: runId, status: runStatus }, pause, actor);
-}
-
-export function itemFromRun(run: RunView, pause: Pause, actor: Principal): ApprovalItem {
-  return toItem(run, pause, actor);
-}
-
 /** One inbox item: the pause, who may decide it (and whether the caller may), and its run. */
 function toItem(run: RunSide, pause: PauseSummary, actor: Principal): ApprovalItem {
-  const status = STATE_OF[pause.status];
+  const status = APPROVAL_STATUS_OF[pause.status];
   const votes = (pause.votes ?? []).map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at }));
   const may = mayDecide(actor, status, pause.assignees, votes);
   return {

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { getRefusalsQuery, recordRefusalSignal, type RefusalRecord } from '../contracts/messages';
 import type { AuditEntry } from '../contracts/run';
@@ -6,7 +6,7 @@ import { REFUSALS_ID_SUFFIX, REFUSALS_WORKFLOW_TYPE } from '../contracts/tempora
 import type { Logger } from '../logger';
 
 /** Error types that mean "a decision was attempted and refused": each is written to the refusal log. */
-export const REFUSAL_TYPES: ReadonlySet<string> = new Set([
+const REFUSAL_TYPES: ReadonlySet<string> = new Set([
   ErrorType.Forbidden,
   ErrorType.InvalidDecision,
   ErrorType.InvalidRequest,
@@ -49,7 +49,7 @@ export class RefusalLog {
     try {
       return await this.client.withDeadline(Date.now() + timeoutMs, () => handle.query(getRefusalsQuery));
     } catch (err) {
-      if ((err as Error).name === 'WorkflowNotFoundError') return [];
+      if (err instanceof WorkflowNotFoundError) return [];
       // A closed log's result holds its entries; no worker is needed to read it.
       try {
         return (await this.client.withDeadline(Date.now() + timeoutMs, () => handle.result())) as AuditEntry[];

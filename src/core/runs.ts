@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DecisionRequest } from '../contracts/decision';
 import type { Principal } from '../contracts/principal';
@@ -21,7 +21,7 @@ import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
 import { newRunId, parseRequestId, runIdForKey } from './ids';
 import { initialView, prepareStart } from './run-start';
 import { RefusalLog } from './refusals';
-import { fromTemporal, notFound, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from './temporal-errors';
+import { fromTemporal, notFound } from './temporal-errors';
 
 export interface RunServiceOptions {
   client: Client;

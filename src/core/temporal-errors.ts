@@ -1,8 +1,6 @@
 import {
   isGrpcServiceError,
   QueryNotRegisteredError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -47,7 +45,6 @@ export function notFound(runId: string): HoldpointError {
   return new HoldpointError(ErrorType.NotFound, `no run ${runId}`, { run_id: runId });
 }
 
-export { WorkflowExecutionAlreadyStartedError, WorkflowFailedError };
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_DEADLINE_EXCEEDED = 4;

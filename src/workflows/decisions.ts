@@ -68,7 +68,7 @@ export function isApproval(pause: Pause): boolean {
 }
 
 /** Whether a value approves (anything but a rejection: another option, an edit). */
-export function approves(value: unknown): boolean {
+function approves(value: unknown): boolean {
   return value !== REJECT_OPTION;
 }
 

@@ -216,7 +216,7 @@ export class RunState {
     this.data.status = 'failed';
     this.data.error = error;
     this.data.ended_at = now();
-    this.endOpenWork('cancelled');
+    this.endOpenWork();
     this.record('run_failed', { ...(error.step ? { step: error.step } : {}), data: { error } });
   }
 
@@ -224,7 +224,7 @@ export class RunState {
     this.data.status = 'cancelled';
     this.data.ended_at = now();
     const open = this.pending();
-    this.endOpenWork('cancelled');
+    this.endOpenWork();
     const request = this.data.cancel_requested;
     this.record('run_cancelled', request?.by ? { data: { by: request.by, reason: request.reason } } : {});
     this.audit('cancelled', {
@@ -235,10 +235,10 @@ export class RunState {
   }
 
   /** A run that ends mid-step leaves no step running and no pause decidable. */
-  private endOpenWork(stepStatus: 'cancelled'): void {
+  private endOpenWork(): void {
     const at = now();
     for (const step of this.data.steps) {
-      if (step.status === 'running' || step.status === 'paused') Object.assign(step, { status: stepStatus, ended_at: at });
+      if (step.status === 'running' || step.status === 'paused') Object.assign(step, { status: 'cancelled', ended_at: at });
     }
     for (const pause of this.data.pauses) if (pause.status === 'pending') pause.status = 'cancelled';
   }

@@ -1,4 +1,5 @@
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { APPROVAL_STATUS_OF } from '../contracts/approval-states';
 import type { PauseSummary, RunMemo } from '../contracts/memo';
 import type { Pause } from '../contracts/run';
 import { RUN_MEMO_KEY, SearchAttributes } from '../contracts/temporal';
@@ -15,15 +16,6 @@ const CONTEXT_LIMIT = 1_000;
 const STATE_LIMIT = 400;
 /** Settled pauses kept (compact) in the memo besides the pending ones, for the inbox's decided/expired views. */
 const SETTLED_IN_MEMO = 3;
-
-/** The inbox's name for a pause state (`timed_out` is shown as `expired`). */
-export const APPROVAL_STATE: Record<Pause['status'], string> = {
-  pending: 'pending',
-  decided: 'decided',
-  timed_out: 'expired',
-  skipped: 'skipped',
-  cancelled: 'cancelled',
-};
 
 /**
  * Keeps what Temporal shows about a run current: search attributes (listing and the inbox's filters),
@@ -47,7 +39,7 @@ export class Visibility {
       status,
       pending: pending.length > 0,
       assignees: [...new Set(shown.flatMap((p) => assigneeKeys(p.assignees)))].sort(),
-      states: [...new Set(run.data.pauses.map((p) => APPROVAL_STATE[p.status]))].sort(),
+      states: [...new Set(run.data.pauses.map((p) => APPROVAL_STATUS_OF[p.status]))].sort(),
       pendingSince: earliest(pending.map((p) => p.created_at)),
       nextTimeout: earliest(pending.map((p) => p.timeout_at)),
     };
