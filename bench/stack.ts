@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { ApiKeyRing } from '../src/auth/api-keys';
 import type { Principal } from '../src/contracts/principal';
@@ -16,7 +16,7 @@ import { createLogger, installTemporalLogging, type Logger } from '../src/logger
 import { ensureTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { bundleWorkflows, createHoldpointWorker } from '../workers/worker';
+import { bundleWorkflows, createHoldpointWorker, defaultLiveSettings } from '../workers/worker';
 
 /** The bench's callers: an operator starts runs, an approver (in every group) decides, each with a key. */
 export const benchOperator: Principal = { id: 'bench-operator', roles: ['operator'], groups: [] };
@@ -44,8 +44,10 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
   await ensureSearchAttributes(connection, 'default', quiet);
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: server.address });
-  const worker: Worker = await createHoldpointWorker({
+  const worker = await createHoldpointWorker({
     connection: native,
+    client,
+    live: defaultLiveSettings(),
     namespace: 'default',
     taskQueue: 'bench',
     handlers: { ...exampleHandlers, ...handlers },

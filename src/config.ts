@@ -4,6 +4,8 @@ import { durationToMs } from './contracts/duration';
 import { DEFAULT_TASK_QUEUE } from './contracts/temporal';
 import type { ApiKeyEntry } from './contracts/principal';
 import { parseApiKeys } from './auth/api-keys';
+import type { DeliverySettings } from './contracts/webhook-messages';
+import { parseSlackUsers, type SlackUserMap } from './slack/users';
 
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Blank = z.literal('').transform(() => undefined);
@@ -43,6 +45,35 @@ const Env = z.object({
   HOLDPOINT_WORKFLOW_BUNDLE: optional(z.string().min(1)),
   /** API keys: inline JSON or a JSON/YAML file path; see README "Keys and roles". Unset: `npm start` makes local ones. */
   HOLDPOINT_API_KEYS: optional(z.string().min(1)),
+  /**
+   * The deployment's secret: webhook signing secrets are derived from it (never stored). Gateways and
+   * workers need the same value; `npm start` makes one in HOLDPOINT_DATA_DIR. At least 32 characters.
+   */
+  HOLDPOINT_SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters')),
+  /** Partitions of the cross-run event bus (workflows `<task queue>.events.<n>`); more spread a busy feed. */
+  HOLDPOINT_EVENT_BUS_PARTITIONS: z.coerce.number().int().min(1).max(64).default(2),
+  /** How often an idle SSE or WebSocket stream gets a keep-alive, so proxies do not cut it. */
+  HOLDPOINT_STREAM_HEARTBEAT: Duration.default('15s'),
+  /** Hosts webhooks may reach although they are private or loopback (comma-separated, e.g. "127.0.0.1,localhost"). */
+  HOLDPOINT_WEBHOOK_ALLOWED_HOSTS: optional(z.string()),
+  /** First retry of a failed webhook delivery; each later one waits twice as long. */
+  HOLDPOINT_WEBHOOK_RETRY_INITIAL: Duration.default('2s'),
+  /** The longest wait between two attempts of a delivery. */
+  HOLDPOINT_WEBHOOK_RETRY_MAX_INTERVAL: Duration.default('1h'),
+  /** A delivery still failing this long after its first attempt is given up (status `failed`). */
+  HOLDPOINT_WEBHOOK_GIVE_UP_AFTER: Duration.default('24h'),
+  /** Longest one delivery attempt may take. */
+  HOLDPOINT_WEBHOOK_TIMEOUT: Duration.default('10s'),
+  /** A Slack bot token (xoxb-...): turns Slack approvals on. */
+  SLACK_BOT_TOKEN: optional(z.string().min(1)),
+  /** Slack's signing secret, to verify button clicks at POST /integrations/slack/interactions. */
+  SLACK_SIGNING_SECRET: optional(z.string().min(1)),
+  /** Slack's Web API base URL (tests point it at a local stand-in). */
+  SLACK_API_URL: optional(z.string().url()),
+  /** Channels every pause is posted to when its definition names none (comma-separated ids or #names). */
+  HOLDPOINT_SLACK_CHANNELS: optional(z.string()),
+  /** Slack users → principals: inline JSON or a JSON/YAML file, `{"U0123": "alice"}`; see README "Slack". */
+  HOLDPOINT_SLACK_USERS: optional(z.string().min(1)),
   /** trace | debug | info | warn | error */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** `pretty` for people, `json` for log shippers. @default pretty on a terminal, json otherwise */
@@ -72,7 +103,29 @@ export interface Config {
   workflowBundle: string | undefined;
   /** Undefined when HOLDPOINT_API_KEYS is unset. */
   apiKeys: ApiKeyEntry[] | undefined;
+  /** Undefined when HOLDPOINT_SECRET_KEY is unset (webhooks cannot be created then). */
+  secretKey: string | undefined;
+  live: {
+    busPartitions: number;
+    heartbeatMs: number;
+  };
+  webhooks: {
+    allowedHosts: string[];
+    delivery: DeliverySettings;
+    timeoutMs: number;
+  };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    apiUrl: string | undefined;
+    defaultChannels: string[];
+    users: SlackUserMap;
+  };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
+}
+
+function csv(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
 }
 
 /** Reads the environment once; throws naming every variable that is wrong. */
@@ -81,7 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0]);
-      const shown = name === 'HOLDPOINT_API_KEYS' || name === 'TEMPORAL_API_KEY' ? '' : ` (got ${JSON.stringify(env[name])})`;
+      const secret = ['HOLDPOINT_API_KEYS', 'TEMPORAL_API_KEY', 'HOLDPOINT_SECRET_KEY', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].includes(name);
+      const shown = secret ? '' : ` (got ${JSON.stringify(env[name])})`;
       return `  ${i.path.join('.')}: ${i.message}${shown}`;
     });
     throw new Error(`holdpoint configuration is invalid:\n${lines.join('\n')}`);
@@ -108,6 +162,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultWaitMs: durationToMs(e.HOLDPOINT_DEFAULT_WAIT),
     workflowBundle: e.HOLDPOINT_WORKFLOW_BUNDLE,
     apiKeys: e.HOLDPOINT_API_KEYS ? parseApiKeys(e.HOLDPOINT_API_KEYS) : undefined,
+    secretKey: e.HOLDPOINT_SECRET_KEY,
+    live: { busPartitions: e.HOLDPOINT_EVENT_BUS_PARTITIONS, heartbeatMs: durationToMs(e.HOLDPOINT_STREAM_HEARTBEAT) },
+    webhooks: {
+      allowedHosts: csv(e.HOLDPOINT_WEBHOOK_ALLOWED_HOSTS),
+      delivery: {
+        initial_interval_ms: durationToMs(e.HOLDPOINT_WEBHOOK_RETRY_INITIAL),
+        maximum_interval_ms: durationToMs(e.HOLDPOINT_WEBHOOK_RETRY_MAX_INTERVAL),
+        give_up_after_ms: durationToMs(e.HOLDPOINT_WEBHOOK_GIVE_UP_AFTER),
+      },
+      timeoutMs: durationToMs(e.HOLDPOINT_WEBHOOK_TIMEOUT),
+    },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL,
+      defaultChannels: csv(e.HOLDPOINT_SLACK_CHANNELS),
+      users: e.HOLDPOINT_SLACK_USERS ? parseSlackUsers(e.HOLDPOINT_SLACK_USERS) : {},
+    },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   };
 }

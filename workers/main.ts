@@ -14,15 +14,16 @@ async function main(): Promise<void> {
 
   const client = await connectClient(target, logger);
   await ensureSearchAttributes(client.connection, config.temporal.namespace, logger);
-  await client.connection.close();
+  if (!config.secretKey) logger.warn('HOLDPOINT_SECRET_KEY is not set: webhook deliveries cannot be signed and will wait until it is');
 
   const connection = await connectWorker(target, logger);
-  const worker = await workerFromConfig(config, connection, logger);
+  const worker = await workerFromConfig(config, connection, client, logger);
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running; Ctrl-C or SIGTERM stops it');
   try {
     await worker.run(); // returns once a shutdown signal has drained it
   } finally {
     await connection.close();
+    await client.connection.close();
   }
 }
 

@@ -1,8 +1,16 @@
+import { LogLevel, WebClient } from '@slack/web-api';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { exampleHandlers } from '../src/activities/handlers';
+import { createNotifyActivities } from '../src/activities/notify';
+import { createSlackActivities } from '../src/activities/slack';
+import { SubscriptionCache } from '../src/activities/subscriptions';
 import { createTaskActivities, type TaskHandlers } from '../src/activities/tasks';
+import { createDeliveryActivities } from '../src/activities/webhook-delivery';
 import type { Config } from '../src/config';
+import type { DeliverySettings } from '../src/contracts/webhook-messages';
 import type { Logger } from '../src/logger';
+import { TargetPolicy } from '../src/webhooks/targets';
 
 /** Where the run workflow's source lives (bundled by the worker, or ahead of time). */
 export const WORKFLOWS_PATH = require.resolve('../src/workflows');
@@ -19,12 +27,40 @@ export const PRELOADED_MODULES = [
   '@cfworker/json-schema',
   '@noble/hashes/sha256',
   '@noble/hashes/utils',
-  ...['contracts/approval-states', 'contracts/options', 'contracts/duration', 'contracts/errors', 'contracts/messages', 'contracts/temporal'].map((m) => require.resolve(`../src/${m}`)),
+  ...[
+    'contracts/approval-states',
+    'contracts/options',
+    'contracts/duration',
+    'contracts/errors',
+    'contracts/messages',
+    'contracts/temporal',
+    'contracts/event-types',
+    'contracts/notify',
+    'contracts/hub',
+    'contracts/event-bus',
+    'contracts/webhook-messages',
+    'contracts/slack',
+  ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];
 
+/** What the worker needs to tell the world about runs: webhooks, Slack, the cross-run feed. */
+export interface LiveSettings {
+  busPartitions: number;
+  delivery: DeliverySettings;
+  webhookTimeoutMs: number;
+  /** Hosts webhooks may reach although private (HOLDPOINT_WEBHOOK_ALLOWED_HOSTS). */
+  allowedHosts: readonly string[];
+  /** HOLDPOINT_SECRET_KEY: webhook secrets derive from it. */
+  secretKey: string | undefined;
+  slack: { botToken?: string | undefined; apiUrl?: string | undefined; defaultChannels: readonly string[] };
+}
+
 export interface HoldpointWorkerOptions {
   connection: NativeConnection;
+  /** A client for the hand-offs activities make (signal-with-start) and the hub copy. */
+  client: Client;
+  live: LiveSettings;
   namespace: string;
   taskQueue: string;
   /** Task handlers by name: the shipped examples plus your own. */
@@ -36,26 +72,91 @@ export interface HoldpointWorkerOptions {
   tuning?: { maxCachedWorkflows?: number; shutdownGraceTime?: string };
 }
 
-/** A worker polling the holdpoint task queue for run workflows and their task activities. */
-export async function createHoldpointWorker(options: HoldpointWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, handlers, workflowBundle, tuning } = options;
+/** A Temporal worker with the parts it runs beside: the hub copy the notify activities read. */
+export interface HoldpointWorker {
+  worker: Worker;
+  subscriptions: SubscriptionCache;
+  /** Runs until `shutdown()` (or a shutdown signal) has drained it. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/** A worker polling the holdpoint task queue for runs, their task activities, and the live-feed workflows. */
+export async function createHoldpointWorker(options: HoldpointWorkerOptions): Promise<HoldpointWorker> {
+  const { connection, client, live, namespace, taskQueue, handlers, workflowBundle, tuning, logger } = options;
+  const subscriptions = new SubscriptionCache(client, taskQueue, logger.child({ component: 'subscriptions' }));
+  const slack = live.slack.botToken
+    ? new WebClient(live.slack.botToken, { ...(live.slack.apiUrl ? { slackApiUrl: live.slack.apiUrl } : {}), logLevel: LogLevel.ERROR })
+    : undefined;
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
-    activities: createTaskActivities(handlers),
+    activities: {
+      ...createTaskActivities(handlers),
+      ...createNotifyActivities({
+        client,
+        taskQueue,
+        subscriptions,
+        busPartitions: live.busPartitions,
+        delivery: live.delivery,
+        slack: { enabled: slack !== undefined, defaultChannels: live.slack.defaultChannels },
+        logger,
+      }),
+      ...createDeliveryActivities({ subscriptions, secretKey: live.secretKey, targets: new TargetPolicy(live.allowedHosts), timeoutMs: live.webhookTimeoutMs }),
+      ...createSlackActivities({ slack }),
+    },
     ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
     shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',
   });
-  options.logger.info({ taskQueue, namespace, handlers: Object.keys(handlers).length }, 'worker created');
-  return worker;
+  logger.info({ taskQueue, namespace, handlers: Object.keys(handlers).length, slack: slack !== undefined }, 'worker created');
+  return {
+    worker,
+    subscriptions,
+    run: async () => {
+      await subscriptions.start();
+      try {
+        await worker.run();
+      } finally {
+        subscriptions.stop();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
+}
+
+/** Live settings with the configuration's defaults (benchmarks and tools that set nothing). */
+export function defaultLiveSettings(overrides: Partial<LiveSettings> = {}): LiveSettings {
+  return {
+    busPartitions: 2,
+    delivery: { initial_interval_ms: 2_000, maximum_interval_ms: 3_600_000, give_up_after_ms: 86_400_000 },
+    webhookTimeoutMs: 10_000,
+    allowedHosts: [],
+    secretKey: undefined,
+    slack: { defaultChannels: [] },
+    ...overrides,
+  };
+}
+
+/** The worker's live settings from configuration. */
+export function liveSettings(config: Config): LiveSettings {
+  return {
+    busPartitions: config.live.busPartitions,
+    delivery: config.webhooks.delivery,
+    webhookTimeoutMs: config.webhooks.timeoutMs,
+    allowedHosts: config.webhooks.allowedHosts,
+    secretKey: config.secretKey,
+    slack: { botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, defaultChannels: config.slack.defaultChannels },
+  };
 }
 
 /** The worker the entry points run: the configured task queue and bundle, with the shipped handlers. */
-export function workerFromConfig(config: Config, connection: NativeConnection, logger: Logger): Promise<Worker> {
+export function workerFromConfig(config: Config, connection: NativeConnection, client: Client, logger: Logger): Promise<HoldpointWorker> {
   return createHoldpointWorker({
     connection,
+    client,
+    live: liveSettings(config),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     handlers: exampleHandlers,

@@ -50,7 +50,7 @@ export function aipRouter({ core, keys, logger }: { core: Core; keys: ApiKeyRing
       throw new HoldpointError(ErrorType.InvalidRequest, `decision must be one of approved, rejected, skipped (got "${parsed.data.decision}")`, { field: 'decision' });
     }
     if (run_id) req.log.info({ clientRunId: run_id, requestId: request_id }, 'AIP decision with a client run id');
-    await core.runs.decideRequest(request_id, { ...mapped, ...(operator_input ? { comment: operator_input } : {}) }, 0, actor(req));
+    await core.runs.decideRequest(request_id, { ...mapped, via: 'aip', ...(operator_input ? { comment: operator_input } : {}) }, 0, actor(req));
     res.json({ status: 'ok', message: `Request ${request_id} ${decision}` });
   });
 

@@ -53,7 +53,7 @@ export function approvalRoutes(core: Core, defaultWaitMs: number): Router {
 
   router.post('/approvals/decisions', async (req, res) => {
     const { decisions } = parse(BulkBody, req.body, 'body');
-    const results = await core.approvals.decideMany(decisions, actor(req));
+    const results = await core.approvals.decideMany(decisions.map((d) => ({ ...d, via: 'rest' })), actor(req));
     res.json({
       results: results.map((r) =>
         r.ok
@@ -75,7 +75,7 @@ export function approvalRoutes(core: Core, defaultWaitMs: number): Router {
     const { wait = defaultWaitMs } = parse(WaitQuery, req.query, 'query');
     const body = parse(DecisionBody, req.body, 'body');
     const key = parse(IdempotencyKey, req.get('idempotency-key'), 'headers') ?? body.idempotency_key;
-    const { approval, run } = await core.approvals.decide(requestId, { ...body, ...(key ? { idempotency_key: key } : {}) }, wait, actor(req));
+    const { approval, run } = await core.approvals.decide(requestId, { ...body, via: 'rest', ...(key ? { idempotency_key: key } : {}) }, wait, actor(req));
     res.json({ approval, run: presentRunResponse(run) });
   });
 

@@ -1,14 +1,17 @@
 import { Router } from 'express';
 import type { Core } from '../../src/core';
 import { actor } from '../auth';
+import { SseStream } from '../streaming/sse';
 import { parse } from '../validate';
+import type { LiveRouteOptions } from './events';
 import { IdempotencyKey, NameParams, RunParams } from './params';
 import { presentRun, presentRunResponse, presentSummary } from './present';
 import { resumeDecision } from './resume';
-import { CancelBody, EventsQueryParams, ListQuery, ResumeBody, StartBody, WaitQuery } from './schemas';
+import { streamRun } from './run-stream';
+import { CancelBody, ListQuery, ResumeBody, StartBody, WaitQuery } from './schemas';
 
-/** Seed 002's run routes: start, resume, read, list, cancel; plus the event log. */
-export function runRoutes(core: Core, defaultWaitMs: number): Router {
+/** Seed 002's run routes: start, resume (either answered once the run settles, or streamed), read, list, cancel. */
+export function runRoutes(core: Core, defaultWaitMs: number, live: LiveRouteOptions): Router {
   const router = Router();
 
   router.post('/agents/:name/workflow', async (req, res) => {
@@ -16,12 +19,20 @@ export function runRoutes(core: Core, defaultWaitMs: number): Router {
     const { wait = defaultWaitMs } = parse(WaitQuery, req.query, 'query');
     const body = parse(StartBody, req.body, 'body');
     const idempotencyKey = parse(IdempotencyKey, req.get('idempotency-key'), 'headers');
+    const caller = actor(req);
     const { run, created } = await core.runs.start(
-      { workflow: name, task: body.input.task, state: body.input.state, idempotencyKey, customer: body.customer, waitMs: wait },
-      actor(req),
+      { workflow: name, task: body.input.task, state: body.input.state, idempotencyKey, customer: body.customer, waitMs: body.stream ? 0 : wait },
+      caller,
     );
     if (!created) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(200).json(presentRunResponse(run));
+    if (!body.stream) {
+      res.status(200).json(presentRunResponse(run));
+      return;
+    }
+    res.setHeader('X-Run-Id', run.run_id);
+    const stream = new SseStream(req, res, live);
+    await streamRun(core, stream, run.run_id, run.workflow, 0, caller).catch((err: unknown) => req.log.warn({ err }, 'run stream failed'));
+    stream.close();
   });
 
   router.post('/workflow-runs/:runId/resume', async (req, res) => {
@@ -33,11 +44,18 @@ export function runRoutes(core: Core, defaultWaitMs: number): Router {
     const decision = await resumeDecision(core, runId, body.input, body.comment, caller);
     const run = await core.runs.decide(
       runId,
-      { ...decision, ...(body.digest ? { digest: body.digest } : {}), ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) },
-      wait,
+      { ...decision, via: 'rest', ...(body.digest ? { digest: body.digest } : {}), ...(idempotencyKey ? { idempotency_key: idempotencyKey } : {}) },
+      body.stream ? 0 : wait,
       caller,
     );
-    res.json(presentRunResponse(run));
+    if (!body.stream) {
+      res.json(presentRunResponse(run));
+      return;
+    }
+    res.setHeader('X-Run-Id', run.run_id);
+    const stream = new SseStream(req, res, live);
+    await streamRun(core, stream, run.run_id, run.workflow, run.last_event_seq, caller).catch((err: unknown) => req.log.warn({ err }, 'run stream failed'));
+    stream.close();
   });
 
   router.get('/workflow-runs', async (req, res) => {
@@ -58,13 +76,6 @@ export function runRoutes(core: Core, defaultWaitMs: number): Router {
     const { runId } = parse(RunParams, req.params, 'params');
     const body = parse(CancelBody, req.body, 'body');
     res.json(presentRun(await core.runs.cancel(runId, body?.reason, actor(req))));
-  });
-
-  router.get('/workflow-runs/:runId/events', async (req, res) => {
-    const { runId } = parse(RunParams, req.params, 'params');
-    const { after, limit } = parse(EventsQueryParams, req.query, 'query');
-    const events = await core.runs.events(runId, actor(req), after, limit);
-    res.json({ data: events, next_after: events.at(-1)?.seq ?? after });
   });
 
   return router;

@@ -26,8 +26,8 @@ export const StartBody = z.strictObject({
     task: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(10_000),
     state: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
   }, { error: 'is required: {"task": "...", "state": {...}}' }),
-  /** Streaming answers are not offered on this route; the run's events are at /v1/workflow-runs/{id}/events. */
-  stream: z.literal(false, { error: 'streaming is not supported here; read /v1/workflow-runs/{runId}/events instead' }).optional(),
+  /** Answer with an event stream (SSE) of the run until it pauses or ends, in Reminix's frames. @default false */
+  stream: z.boolean().optional(),
   /** Caller context; `customer` labels the run for filtering. */
   context: z.record(z.string(), z.unknown()).optional(),
   customer: Label.optional(),
@@ -48,7 +48,8 @@ export const ResumeBody = z.strictObject({
   comment: z.string().max(4_000).optional(),
   /** The pendingAction's digest as the caller saw it; refused with 409 if the step now shows something else. */
   digest: z.string().optional(),
-  stream: z.literal(false, { error: 'streaming is not supported here' }).optional(),
+  /** Answer with an event stream (SSE) of the run until its next pause or its end. @default false */
+  stream: z.boolean().optional(),
   context: z.record(z.string(), z.unknown()).optional(),
 });
 

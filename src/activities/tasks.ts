@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { RESERVED_ACTIVITY_PREFIX } from '../contracts/notify';
 import type { TaskActivity, TaskFailureDetails, TaskResult } from '../contracts/tasks';
 
 /** What a task handler gets besides its input. */
@@ -26,6 +27,8 @@ export type TaskHandlers = Record<string, TaskHandler>;
 
 /** Wraps each handler as a Temporal activity of the same name. */
 export function createTaskActivities(handlers: TaskHandlers): Record<string, TaskActivity> {
+  const reserved = Object.keys(handlers).find((name) => name.startsWith(RESERVED_ACTIVITY_PREFIX));
+  if (reserved) throw new Error(`task handler "${reserved}": names starting with "${RESERVED_ACTIVITY_PREFIX}" are holdpoint's own`);
   return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, wrap(name, handler)]));
 }
 

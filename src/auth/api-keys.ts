@@ -27,6 +27,11 @@ export class ApiKeyRing {
     return this.entries.length;
   }
 
+  /** A principal by id, as its (first) key entry describes it; for channels that authenticate otherwise (Slack). */
+  principal(id: string): Principal | undefined {
+    return this.entries.find((e) => e.principal.id === id)?.principal;
+  }
+
   /** The principal a key belongs to, or undefined. */
   authenticate(presented: string): Principal | undefined {
     const digest = sha256(presented);

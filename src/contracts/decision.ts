@@ -30,6 +30,8 @@ export const DecisionRequest = z
     digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be a digest as the pause shows it ("sha256:<64 hex>")').optional(),
     /** Repeating a decision with the same key returns the first outcome. */
     idempotency_key: z.string().min(1).max(255).optional(),
+    /** Which door the decision came through (`rest`, `aip`, `slack`, ...), set by the gateway; recorded with it. */
+    via: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case label such as "rest" or "slack"').optional(),
     /** Update only: how long to wait for the run's next pause or its end before answering. @default 0 */
     wait_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
   })

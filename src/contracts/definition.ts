@@ -118,6 +118,9 @@ export const Escalation = z
   });
 export type Escalation = z.infer<typeof Escalation>;
 
+/** A Slack channel: an id (`C0123ABCD`) or a name (`#billing-ops`). */
+export const SlackChannel = z.string().regex(/^#?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'must be a Slack channel id ("C0123ABCD") or name ("#billing-ops")');
+
 const PauseBase = {
   ...StepBase,
   /** What the approver is asked; may hold `{{ expression }}` placeholders. */
@@ -136,6 +139,13 @@ const PauseBase = {
   escalation: Escalation.optional(),
   /** Whether a decider may skip the step (GL AIP's `skipped`): it is marked skipped and the run goes on. @default false */
   allow_skip: z.boolean().optional(),
+  /** Post the request to Slack (needs SLACK_BOT_TOKEN); HOLDPOINT_SLACK_CHANNELS names channels for every pause. */
+  slack: z
+    .strictObject({
+      /** Channel ids (`C0123ABCD`) or names (`#billing-ops`). */
+      channels: z.array(SlackChannel).min(1, 'must name at least one channel').max(10),
+    })
+    .optional(),
 };
 
 /** Approval rules of the pauses that approve or reject. */

@@ -34,3 +34,20 @@ export const RunEvent = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
+
+/** An event as the live feeds (SSE, WebSocket) carry it: the run's event, and which run it belongs to. */
+export const FeedEvent = RunEvent.extend({
+  run_id: z.string(),
+  workflow: z.string(),
+});
+export type FeedEvent = z.infer<typeof FeedEvent>;
+
+/**
+ * An event on the cross-run feed: what the filters need (workflow, customer, the assignees of the pause
+ * it concerns, as `user:<id>` / `group:<id>` / `*`) and its position on the bus.
+ */
+export const BusEvent = FeedEvent.extend({
+  customer: z.string().optional(),
+  assignees: z.array(z.string()).optional(),
+});
+export type BusEvent = z.infer<typeof BusEvent>;

@@ -5,7 +5,7 @@ export const Role = z.enum(['admin', 'operator', 'approver', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
 /** What a caller may ask for. */
-export type Action = 'read' | 'start' | 'cancel' | 'decide';
+export type Action = 'read' | 'start' | 'cancel' | 'decide' | 'manage';
 
 /** Which roles grant an action. */
 export const ROLES_FOR: Record<Action, readonly Role[]> = {
@@ -13,6 +13,8 @@ export const ROLES_FOR: Record<Action, readonly Role[]> = {
   start: ['admin', 'operator'],
   cancel: ['admin', 'operator'],
   decide: ['admin', 'approver'],
+  /** Configuration: webhooks, registered definitions, policies. */
+  manage: ['admin'],
 };
 
 export const PrincipalId = z

@@ -41,6 +41,8 @@ export const DecisionRecord = z.object({
   at: z.string(),
   comment: z.string().optional(),
   channel: DecisionChannel,
+  /** The door it came through when a gateway sent it (`rest`, `aip`, `slack`, ...). */
+  via: z.string().optional(),
   idempotency_key: z.string().optional(),
   /** How many votes the pause took, when it needed more than one. */
   votes: z.number().int().optional(),
@@ -57,6 +59,7 @@ export const Vote = z.object({
   at: z.string(),
   comment: z.string().optional(),
   channel: DecisionChannel,
+  via: z.string().optional(),
   idempotency_key: z.string().optional(),
 });
 export type Vote = z.infer<typeof Vote>;
@@ -106,6 +109,8 @@ export const Pause = z.object({
   started_by: z.string().optional(),
   /** `sha256:` of what the approver is shown; a decision may carry it to prove what it saw. */
   digest: z.string(),
+  /** Slack channels the request is posted to. */
+  slack_channels: z.array(z.string()).optional(),
   status: PauseStatus,
   created_at: z.string(),
   timeout_at: z.string().optional(),

@@ -1,7 +1,7 @@
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { ROLES_FOR, type Action, type Principal } from '../contracts/principal';
 
-const WHAT: Record<Action, string> = { read: 'read runs', start: 'start runs', cancel: 'cancel runs', decide: 'decide' };
+const WHAT: Record<Action, string> = { read: 'read runs', start: 'start runs', cancel: 'cancel runs', decide: 'decide', manage: 'change configuration (webhooks, definitions, policies)' };
 
 /** Throws 403 naming the caller, their roles and the roles the action needs. */
 export function authorize(actor: Principal, action: Action): void {

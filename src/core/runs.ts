@@ -13,7 +13,7 @@ import {
   requestCancelUpdate,
 } from '../contracts/messages';
 import type { AuditEntry, RunView, RunWorkflow } from '../contracts/run';
-import { RUN_WORKFLOW_TYPE, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
+import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import type { DefinitionCatalog } from '../catalog/registry';
 import type { Logger } from '../logger';
 import { authorize } from './authorize';
@@ -123,6 +123,27 @@ export class RunService {
     return { run, created };
   }
 
+  /** Throws 403 unless the caller may read runs. */
+  async authorizeRead(actor: Principal): Promise<void> {
+    authorize(actor, 'read');
+  }
+
+  /**
+   * Which workflow a run belongs to, from Temporal's own record (no worker needed); 404 when there is
+   * no such run.
+   */
+  async identify(runId: string, actor: Principal): Promise<{ runId: string; workflow: string; open: boolean }> {
+    authorize(actor, 'read');
+    try {
+      const description = await this.client.workflow.getHandle(runId).describe();
+      if (description.type !== RUN_WORKFLOW_TYPE) throw notFound(runId);
+      const memo = description.memo?.[RUN_MEMO_KEY] as { workflow?: string } | undefined;
+      return { runId, workflow: memo?.workflow ?? 'unknown', open: description.status.name === 'RUNNING' };
+    } catch (err) {
+      throw fromTemporal(err, runId);
+    }
+  }
+
   /** The run's current state; a finished run is read from its history when no worker answers. */
   async get(runId: string, actor: Principal): Promise<RunView> {
     authorize(actor, 'read');
@@ -180,7 +201,7 @@ export class RunService {
       by: actor.id,
       ...(input.value !== undefined ? { value: input.value } : input.action ? { value: input.action } : {}),
       ...(input.comment ? { comment: input.comment } : {}),
-      channel: 'rest',
+      channel: input.via ?? 'rest',
     };
     try {
       authorize(actor, 'decide');

@@ -14,6 +14,8 @@ export interface VisibleRun {
   status: RunStatus;
   /** Ended outside holdpoint (terminated, timed out): the memo could not say so. */
   terminated: boolean;
+  /** The execution is still running. */
+  open: boolean;
   memo: RunMemo | undefined;
   startedAt: string | undefined;
   endedAt: string | undefined;
@@ -35,7 +37,13 @@ export function quotedList(field: string, values: readonly string[]): string {
 }
 
 /** A page of runs matching the clauses, newest first: one visibility call. */
-export async function visiblePage(client: Client, clauses: string[], limit: number, cursor: string | undefined): Promise<{ runs: VisibleRun[]; next_cursor: string | null }> {
+export async function visiblePage(
+  client: Client,
+  clauses: string[],
+  limit: number,
+  cursor: string | undefined,
+  memoKey: string = RUN_MEMO_KEY,
+): Promise<{ runs: VisibleRun[]; next_cursor: string | null }> {
   const query = clauses.join(' AND ');
   const nextPageToken = cursor ? decodeCursor(cursor, query) : undefined;
   let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
@@ -53,7 +61,7 @@ export async function visiblePage(client: Client, clauses: string[], limit: numb
   }
   const converter = client.options.loadedDataConverter.payloadConverter;
   const runs = response.executions.map((execution): VisibleRun => {
-    const payload = execution.memo?.fields?.[RUN_MEMO_KEY];
+    const payload = execution.memo?.fields?.[memoKey];
     const memo = payload ? (converter.fromPayload(payload) as RunMemo) : undefined;
     const code = execution.status ?? 0;
     const endedAt = timestamp(execution.closeTime);
@@ -61,6 +69,7 @@ export async function visiblePage(client: Client, clauses: string[], limit: numb
       runId: execution.execution?.workflowId ?? '',
       status: statusOf(code, memo?.status),
       terminated: code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED || code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
+      open: code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
       memo,
       startedAt: memo?.started_at ?? timestamp(execution.startTime),
       endedAt,

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import { createApp } from '../../api/app';
+import { LogLevel, WebClient } from '@slack/web-api';
+import { createGateway } from '../../api/app';
+import { serve } from '../../api/server';
 import { workerFromConfig } from '../../workers/worker';
 import { exampleHandlers } from '../activities/handlers';
 import { ApiKeyRing, localDevKeys } from '../auth/api-keys';
+import { localSecretKey } from '../auth/secret-key';
 import { loadCatalog } from '../catalog/load';
 import { loadConfig } from '../config';
 import { createCore } from '../core';
@@ -18,8 +20,8 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
  * `.data/temporal.db` (or TEMPORAL_ADDRESS), a worker and the gateway, in one process.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.log);
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.log);
   installTemporalLogging(logger, 'warn', { handleSignals: false });
   const stops: (() => Promise<unknown>)[] = [];
   let devServer: DevServer | undefined;
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
   // default handler of a second signal would kill the process halfway through stopping.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // Webhook secrets derive from the deployment secret; locally it is made once and kept beside the keys.
+  const secretFile = join(loaded.dev.dataDir, 'secret-key');
+  const config = loaded.secretKey ? loaded : { ...loaded, secretKey: (await localSecretKey(secretFile)).key };
 
   let address = config.temporal.address;
   if (!address) {
@@ -63,28 +69,48 @@ async function main(): Promise<void> {
   logger.info('preparing the worker (bundling workflow code)');
   const connection = await connectWorker(target, logger);
   stops.push(() => connection.close());
-  const worker = await workerFromConfig(config, connection, logger);
+  const worker = await workerFromConfig(config, connection, client, logger);
   const running = worker.run();
   stops.push(async () => {
     worker.shutdown();
     await running;
   });
 
-  const core = createCore({ client, catalog, taskQueue: config.temporal.taskQueue, maxRunLifetimeMs: config.maxRunLifetimeMs, logger });
+  const core = createCore({
+    client,
+    catalog,
+    taskQueue: config.temporal.taskQueue,
+    maxRunLifetimeMs: config.maxRunLifetimeMs,
+    logger,
+    live: { busPartitions: config.live.busPartitions, secretKey: config.secretKey, allowedHosts: config.webhooks.allowedHosts, delivery: config.webhooks.delivery },
+  });
   const keysFile = join(config.dev.dataDir, 'dev-api-keys.json');
   const local = config.apiKeys ? undefined : await localDevKeys(keysFile);
   if (local?.created) logger.info({ file: keysFile }, 'HOLDPOINT_API_KEYS is not set: generated local API keys');
   const keys = new ApiKeyRing(config.apiKeys ?? local!.keys);
-  const app = createApp({ core, keys, logger, defaultWaitMs: config.defaultWaitMs });
-  const server: Server = await new Promise((ready, fail) => {
-    const s = app.listen(config.port, config.host, () => ready(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'EADDRINUSE' ? new Error(`port ${config.port} is in use; set PORT to a free port`) : err),
-    );
+  const gatewayParts = createGateway({
+    core,
+    keys,
+    logger,
+    defaultWaitMs: config.defaultWaitMs,
+    heartbeatMs: config.live.heartbeatMs,
+    slack: {
+      signingSecret: config.slack.signingSecret,
+      client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,
+      users: config.slack.users,
+    },
   });
-  stops.push(() => new Promise((done) => server.close(done)));
+  const server = await serve(gatewayParts.app, {
+    port: config.port,
+    host: config.host,
+    logger,
+    streams: gatewayParts.streams,
+    upgrades: gatewayParts.upgrades,
+    onClose: () => core.close(),
+  });
+  stops.push(() => server.close());
 
-  const gateway = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const gateway = server.url;
   const lines = [
     '',
     'holdpoint is running',

@@ -51,6 +51,7 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
     ...(escalation ? { escalation } : {}),
     ...(run.input.started_by ? { started_by: run.input.started_by } : {}),
     digest: digestOf(shown),
+    ...(step.slack ? { slack_channels: [...step.slack.channels] } : {}),
     status: 'pending',
     created_at: createdAt.toISOString(),
     ...(step.timeout ? { timeout_at: at(step.timeout) } : {}),

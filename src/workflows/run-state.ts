@@ -37,6 +37,8 @@ export interface RunData {
   pause_counts: Record<string, number>;
   /** The hash-chained audit trail: requests, reminders, escalations, votes, decisions, refusals. */
   audit: AuditEntry[];
+  /** The newest event handed to the notify activity (webhooks, Slack, the cross-run feed). */
+  notified_seq?: number;
 }
 
 /** Audit fields a caller gives; sequence, time, run, chain and hashes are filled in. */

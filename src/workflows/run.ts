@@ -25,6 +25,7 @@ import type { DecisionChannel, RunInput, RunView } from '../contracts/run';
 import { checkRunInput } from './run-input';
 import { checkDecision, reject } from './decisions';
 import { Interpreter } from './interpreter';
+import { Notifier } from './notifier';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
 import { RunState } from './run-state';
 import { Visibility } from './visibility';
@@ -37,6 +38,12 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   const input = checkRunInput(rawInput);
   const run = new RunState(input);
   const visibility = new Visibility(run);
+  const notifier = new Notifier(run);
+  /** What Temporal shows and what subscribers hear, after every change. */
+  const changed = (runningStep?: { name: string; handler?: string }) => {
+    visibility.sync(runningStep);
+    notifier.flush();
+  };
   let continuingAsNew = false;
   const settled = () => run.status !== 'running' || continuingAsNew;
   const waitUntilSettled = async (waitMs: number): Promise<RunView> => {
@@ -55,12 +62,13 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
         at: new Date().toISOString(),
         ...(request.comment ? { comment: request.comment } : {}),
         channel,
+        ...(request.via ? { via: request.via } : {}),
         ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
       },
       skip,
     );
     // A vote that does not settle the pause still changes what the inbox shows.
-    if (pause.status === 'pending') visibility.sync();
+    if (pause.status === 'pending') changed();
   };
 
   // Handlers first, before any await: an update that arrives with no handler is rejected.
@@ -92,6 +100,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       const value = request && typeof request === 'object' ? (request as { value?: unknown }).value : undefined;
       run.audit('refused', { ...pauseRef(request), ...(by ? { by } : {}), ...(value !== undefined ? { value } : {}), channel: 'signal', data: { ...reason } });
       log.warn('decision signal rejected', { runId: run.runId, ...reason });
+      notifier.flush();
     }
   }, { description: 'Decide a pending pause, fire-and-forget; an invalid decision is recorded as decision_rejected.' });
   setHandler(awaitSettledUpdate, (request) => waitUntilSettled(request.wait_ms), {
@@ -104,6 +113,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       if (!run.data.cancel_requested) {
         run.data.cancel_requested = { ...request, at: new Date().toISOString() };
         run.record('cancel_requested', { data: { ...request } });
+        notifier.flush();
       }
       return run.view();
     },
@@ -117,10 +127,10 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   );
 
   if (!input.carried) run.record('run_started', { data: { workflow: run.workflow, definition_hash: input.definition_hash } });
-  visibility.sync();
+  changed();
 
   const interpreter = new Interpreter(run, {
-    changed: (runningStep) => visibility.sync(runningStep),
+    changed,
     shouldContinueAsNew: () => {
       const info = workflowInfo();
       const limit = input.settings.continue_as_new_after_events;
@@ -135,6 +145,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     if (err instanceof ContinueAsNewNeeded) {
       continuingAsNew = true;
       run.record('continued_as_new', { data: { history_length: workflowInfo().historyLength } });
+      await notifier.drain();
       await condition(allHandlersFinished);
       return await continueAsNew<typeof holdpointRun>({ ...input, carried: run.data });
     }
@@ -145,7 +156,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     } else if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         run.cancel();
-        visibility.sync();
+        changed();
+        await notifier.drain();
         await condition(allHandlersFinished);
       });
       throw err;
@@ -155,7 +167,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
     }
   }
 
-  visibility.sync();
+  changed();
+  await notifier.drain();
   await condition(allHandlersFinished);
   if (run.data.error) {
     // The final view rides along, so a failed run reads from its history even with no worker running.

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { LogLevel, WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../api/app';
+import { createGateway } from '../../api/app';
+import { serve, type RunningServer } from '../../api/server';
 import { exampleHandlers } from '../../src/activities/handlers';
 import type { TaskHandlers } from '../../src/activities/tasks';
 import { loadCatalog } from '../../src/catalog/load';
 import type { Definition } from '../../src/contracts/definition';
 import { createCore, type Core } from '../../src/core';
 import { createLogger, installTemporalLogging } from '../../src/logger';
-import { createHoldpointWorker } from '../../workers/worker';
+import type { DeliverySettings } from '../../src/contracts/webhook-messages';
+import type { SlackUserMap } from '../../src/slack/users';
+import { createHoldpointWorker, type HoldpointWorker, type LiveSettings } from '../../workers/worker';
 import { ApiKeyRing } from '../../src/auth/api-keys';
 import type { ApiKeyEntry, Principal } from '../../src/contracts/principal';
 
@@ -30,6 +34,8 @@ const PEOPLE = {
 export type Who = keyof typeof PEOPLE;
 
 export const keyOf = (who: Who): string => `test-key-${who}-0123456789abcdef`;
+/** The suite's deployment secret (webhook secrets derive from it). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef-0123456789';
 export const as = (who: Who): Principal => ({ id: who, ...PEOPLE[who] }) as Principal;
 const KEYS: ApiKeyEntry[] = Object.entries(PEOPLE).map(([who, p]) => ({ key: keyOf(who as Who), principal: who, roles: [...p.roles], groups: [...p.groups] }));
 
@@ -44,6 +50,12 @@ export interface StackOptions {
   address?: string;
   /** Reuse a task queue (a restarted stack must poll the queue its runs were started on). */
   taskQueue?: string;
+  /** Webhook delivery retries (fast by default, so a test sees several attempts in seconds). */
+  delivery?: DeliverySettings;
+  /** Keep-alive interval of streams. @default 15s */
+  heartbeatMs?: number;
+  /** Slack: a stand-in's URL, the bot token and signing secret, and who is who. */
+  slack?: { apiUrl: string; botToken: string; signingSecret: string; users: SlackUserMap; defaultChannels?: string[] };
 }
 
 export interface TestStack {
@@ -51,6 +63,9 @@ export interface TestStack {
   client: Client;
   core: Core;
   app: Express;
+  /** The gateway listening on a real port (for streams and WebSockets). */
+  url: string;
+  server: RunningServer;
   taskQueue: string;
   /** supertest against the gateway, as one of the test principals (default admin). */
   http: (who?: Who) => request.Agent;
@@ -62,6 +77,7 @@ export interface TestStack {
 
 export interface RunningWorker {
   worker: Worker;
+  holdpoint: HoldpointWorker;
   stop(): Promise<void>;
 }
 
@@ -73,11 +89,22 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const handlers = { ...exampleHandlers, ...options.handlers };
+  const delivery = options.delivery ?? { initial_interval_ms: 100, maximum_interval_ms: 1_000, give_up_after_ms: 60_000 };
+  const live: LiveSettings = {
+    busPartitions: 2,
+    delivery,
+    webhookTimeoutMs: 5_000,
+    allowedHosts: ['127.0.0.1', 'localhost'],
+    secretKey: TEST_SECRET_KEY,
+    slack: { botToken: options.slack?.botToken, apiUrl: options.slack?.apiUrl, defaultChannels: options.slack?.defaultChannels ?? [] },
+  };
 
   const startWorker = async (): Promise<RunningWorker> => {
     const native = await NativeConnection.connect({ address });
-    const worker = await createHoldpointWorker({
+    const holdpoint = await createHoldpointWorker({
       connection: native,
+      client,
+      live,
       namespace: 'default',
       taskQueue,
       handlers,
@@ -85,10 +112,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       logger,
       tuning: { shutdownGraceTime: '1s' },
     });
-    const running = worker.run();
+    const worker = holdpoint.worker;
+    const running = holdpoint.run();
     let stopped = false;
     return {
       worker,
+      holdpoint,
       stop: async () => {
         if (stopped) return;
         stopped = true;
@@ -108,18 +137,39 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     maxRunLifetimeMs: options.maxRunLifetimeMs ?? 86_400_000,
     ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
     logger,
+    live: { busPartitions: live.busPartitions, secretKey: TEST_SECRET_KEY, allowedHosts: live.allowedHosts, delivery, leaseMs: 30_000 },
   });
-  const app = createApp({ core, keys: new ApiKeyRing(KEYS), logger, defaultWaitMs: 15_000 });
+  const gateway = createGateway({
+    core,
+    keys: new ApiKeyRing(KEYS),
+    logger,
+    defaultWaitMs: 15_000,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    ...(options.slack
+      ? {
+          slack: {
+            signingSecret: options.slack.signingSecret,
+            client: new WebClient(options.slack.botToken, { slackApiUrl: options.slack.apiUrl, logLevel: LogLevel.ERROR }),
+            users: options.slack.users,
+          },
+        }
+      : {}),
+  });
+  const app = gateway.app;
+  const server = await serve(app, { port: 0, host: '127.0.0.1', logger, streams: gateway.streams, upgrades: gateway.upgrades, onClose: () => core.close() });
   return {
     address,
     client,
     core,
     app,
+    url: server.url,
+    server,
     taskQueue,
     http: (who: Who = 'admin') => request.agent(app).set('X-API-Key', keyOf(who)),
     startWorker,
     worker,
     stop: async () => {
+      await server.close();
       await worker.stop();
       await connection.close();
     },

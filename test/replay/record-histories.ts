@@ -15,7 +15,7 @@ import { createLogger, installTemporalLogging } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { createHoldpointWorker } from '../../workers/worker';
+import { createHoldpointWorker, defaultLiveSettings } from '../../workers/worker';
 
 /**
  * `npm run record-histories`: runs each shipped example along its paths on a throwaway dev server and
@@ -165,9 +165,9 @@ async function main(): Promise<void> {
     await ensureSearchAttributes(connection, 'default', logger);
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: server.address });
-    const worker = await createHoldpointWorker({ connection: native, namespace: 'default', taskQueue: 'record', handlers: exampleHandlers, logger });
+    const worker = await createHoldpointWorker({ connection: native, client, live: defaultLiveSettings(), namespace: 'default', taskQueue: 'record', handlers: exampleHandlers, logger });
     const core = createCore({ client, catalog: await loadCatalog({ extra: recorded }), taskQueue: 'record', maxRunLifetimeMs: 86_400_000, logger });
-    await worker.runUntil(async () => {
+    await worker.worker.runUntil(async () => {
       for (const scenario of scenarios) {
         const runId = await scenario.run(core, client);
         await client.workflow.getHandle(runId).result().catch(() => undefined);
