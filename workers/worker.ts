@@ -115,11 +115,17 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
     worker,
     subscriptions,
     run: async () => {
-      await subscriptions.start();
+      const running = worker.run();
       try {
-        await worker.run();
+        await subscriptions.start();
+      } catch (err) {
+        // The worker runs on; notifications wait (and retry) until the hub can be reached.
+        logger.warn({ err }, 'could not start following the hub yet');
+      }
+      try {
+        await running;
       } finally {
-        subscriptions.stop();
+        await subscriptions.stop();
       }
     },
     shutdown: () => worker.shutdown(),

@@ -14,6 +14,7 @@ export class SubscriptionCache {
   private waiters: { version: number; done: () => void }[] = [];
   private refreshing: Promise<void> | undefined;
   private again = false;
+  private watching: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: Client,
@@ -24,7 +25,7 @@ export class SubscriptionCache {
   /** Makes sure the hub exists, then follows it until `stop()`. */
   async start(): Promise<void> {
     await ensureHub(this.client, this.taskQueue);
-    void watchHistory({
+    this.watching = watchHistory({
       client: this.client,
       workflowId: hubWorkflowId(this.taskQueue),
       signal: this.abort.signal,
@@ -34,8 +35,11 @@ export class SubscriptionCache {
     });
   }
 
-  stop(): void {
+  /** Ends the watch; resolves once no call is in flight (the connection may be closed then). */
+  async stop(): Promise<void> {
     this.abort.abort();
+    await this.watching;
+    await this.refreshing;
   }
 
   /** The newest copy; waits (up to `timeoutMs`) for the first one, then throws so the caller retries. */

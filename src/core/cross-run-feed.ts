@@ -98,7 +98,7 @@ export class CrossRunFeed {
             if (matches(filter, entry)) yield { kind: 'event', cursor: offsets.join('.'), event: entry };
           }
         }
-        if (!progressed) await Promise.race(partitions.map((w) => w.changed(offsets[w.partition]!, signal)));
+        if (!progressed) await firstChange(partitions, offsets, signal);
       }
     } finally {
       this.subscribers -= 1;
@@ -106,11 +106,12 @@ export class CrossRunFeed {
     }
   }
 
-  /** Drops the lease and stops the watchers (gateway shutdown). */
+  /** Drops the lease and stops the watchers (gateway shutdown); resolves once no call is in flight. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.renewTimer) clearInterval(this.renewTimer);
-    for (const watcher of this.partitions ?? []) watcher.stop();
+    await this.starting?.catch(() => undefined);
+    await Promise.all((this.partitions ?? []).map((w) => w.stop()));
     if (this.partitions) await this.dropLease().catch(() => undefined);
   }
 
@@ -176,6 +177,19 @@ export class CrossRunFeed {
   }
 }
 
+/** Waits for any partition to move past its offset; leaves no waiter behind on the others. */
+async function firstChange(partitions: readonly PartitionWatcher[], offsets: readonly number[], signal: AbortSignal): Promise<void> {
+  const wait = new AbortController();
+  const stop = () => wait.abort();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    await Promise.race(partitions.map((w) => w.changed(offsets[w.partition]!, wait.signal)));
+  } finally {
+    wait.abort();
+    signal.removeEventListener('abort', stop);
+  }
+}
+
 function matches(filter: CrossRunFilter, entry: BusEntry): boolean {
   if (filter.workflow && entry.workflow !== filter.workflow) return false;
   if (filter.types && filter.types.length > 0 && !filter.types.includes(entry.type)) return false;
@@ -198,6 +212,7 @@ class PartitionWatcher {
   private waiters = new Set<() => void>();
   private refreshing: Promise<void> | undefined;
   private again = false;
+  private watching: Promise<void> = Promise.resolve();
 
   constructor(
     readonly partition: number,
@@ -223,7 +238,7 @@ class PartitionWatcher {
     }
     this.head = first.head;
     this.start_ = first.head;
-    void watchHistory({
+    this.watching = watchHistory({
       client: this.options.client,
       workflowId: busWorkflowId(this.options.taskQueue, this.partition),
       signal: this.abort.signal,
@@ -233,9 +248,11 @@ class PartitionWatcher {
     });
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.abort.abort();
     for (const waiter of [...this.waiters]) waiter();
+    await this.watching;
+    await this.refreshing;
   }
 
   after(offset: number): Page | undefined {

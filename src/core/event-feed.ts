@@ -59,11 +59,12 @@ export class RunFeed {
     }
   }
 
-  /** Stops every watcher; open iterators end. */
-  close(): void {
+  /** Stops every watcher and waits until none has a call in flight; open iterators end. */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const watcher of this.watchers.values()) watcher.stop();
+    const stopping = [...this.watchers.values()].map((w) => w.stop());
     this.watchers.clear();
+    await Promise.all(stopping);
   }
 
   /** Watchers and subscribers right now (for metrics and the bench). */
@@ -116,6 +117,7 @@ class RunWatcher {
   private refreshing: Promise<void> | undefined;
   private again = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private watching: Promise<void> = Promise.resolve();
 
   constructor(
     readonly runId: string,
@@ -129,7 +131,7 @@ class RunWatcher {
   }
 
   start(): void {
-    void watchHistory({
+    this.watching = watchHistory({
       client: this.options.client,
       workflowId: this.runId,
       signal: this.abort.signal,
@@ -145,9 +147,12 @@ class RunWatcher {
     void this.refresh();
   }
 
-  stop(): void {
+  /** Ends the watch; resolves once its long poll and any read have finished. */
+  async stop(): Promise<void> {
     this.abort.abort();
     this.end();
+    await this.watching;
+    await this.refreshing;
   }
 
   hold(): void {

@@ -112,8 +112,7 @@ export function createCore(options: CoreOptions): Core {
       }
     },
     close: async () => {
-      feed.close();
-      await crossRun.close();
+      await Promise.all([feed.close(), crossRun.close()]);
     },
   };
 }

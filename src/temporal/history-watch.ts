@@ -54,8 +54,13 @@ export async function watchHistory(options: WatchOptions): Promise<void> {
 
   while (!signal.aborted) {
     let response: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+    // One controller per call: the client adds an abort listener per call and never removes it, so
+    // passing the long-lived signal itself would pile up a listener (and its call) every ~20 s.
+    const call = new AbortController();
+    const cancel = () => call.abort();
+    signal.addEventListener('abort', cancel, { once: true });
     try {
-      response = await connection.withAbortSignal(signal, () =>
+      response = await connection.withAbortSignal(call.signal, () =>
         // The server answers an idle long poll after ~20 s; the deadline only guards a lost connection.
         connection.withDeadline(Date.now() + 45_000, () =>
           connection.workflowService.getWorkflowExecutionHistory({
@@ -91,6 +96,8 @@ export async function watchHistory(options: WatchOptions): Promise<void> {
       failures += 1;
       await pause(Math.min(250 * 2 ** failures, 5_000), signal);
       continue;
+    } finally {
+      signal.removeEventListener('abort', cancel);
     }
 
     const events = response.history?.events ?? [];

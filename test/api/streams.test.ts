@@ -92,11 +92,11 @@ describe('live events of a run over SSE', () => {
   it('answers JSON errors before streaming: unknown run 404, bad Last-Event-ID 400, no key 401', async () => {
     const missing = await fetch(`${stack.url}/v1/workflow-runs/wfr_NOPE/events`, { headers: { accept: 'text/event-stream', ...auth() } });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.type).toBe('not_found');
+    expect(((await missing.json()) as { error: { type: string } }).error.type).toBe('not_found');
     const started = await start(stack, 'lead-router', body).expect(200);
     const bad = await fetch(`${stack.url}/v1/workflow-runs/${started.body.run_id}/events`, { headers: { accept: 'text/event-stream', 'last-event-id': 'yesterday', ...auth() } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.details.field).toBe('headers');
+    expect(((await bad.json()) as { error: { type: string; message: string; details: Record<string, unknown> } }).error.details.field).toBe('headers');
     const anonymous = await fetch(`${stack.url}/v1/workflow-runs/${started.body.run_id}/events`, { headers: { accept: 'text/event-stream' } });
     expect(anonymous.status).toBe(401);
   });
