@@ -43,6 +43,13 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
   const log: DeliveryRecord[] = input.carried?.log ?? [];
   let jobs: WebhookJob[] = input.carried?.jobs ?? [];
   const record = (messageId: string) => log.find((r) => r.message_id === messageId);
+  let lastMemo = '';
+  const publishLog = (): void => {
+    const memo = JSON.stringify(log);
+    if (memo === lastMemo) return;
+    lastMemo = memo;
+    upsertMemo({ [DELIVERY_MEMO_KEY]: { webhook_id: input.webhook_id, run_id: input.run_id, deliveries: log } });
+  };
 
   const deliver = proxyActivities<DeliverActivities>({
     summary: `deliver to webhook ${input.webhook_id}`,
@@ -93,14 +100,6 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
     { description: 'Deliver a message again (same webhook-id): {"message_id": "..."}.' },
   );
   setHandler(getDeliveriesQuery, () => log, { description: 'Every message of this run for this webhook, with its outcome.' });
-
-  let lastMemo = '';
-  function publishLog(): void {
-    const memo = JSON.stringify(log);
-    if (memo === lastMemo) return;
-    lastMemo = memo;
-    upsertMemo({ [DELIVERY_MEMO_KEY]: { webhook_id: input.webhook_id, run_id: input.run_id, deliveries: log } });
-  }
 
   for (;;) {
     const runEnded = log.some((r) => RUN_END_EVENTS.has(r.event_type) && r.status !== 'pending' && r.status !== 'delivering');

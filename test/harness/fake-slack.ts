@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:http';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** What the stand-in answered (a posted message's `ts` is here). */
+  answer: Record<string, unknown>;
 }
 
 /**
@@ -31,13 +33,13 @@ export class FakeSlack {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
           return;
         }
-        this.calls.push({ method, args });
         const channel = String(args.channel ?? '');
-        let answer: Record<string, unknown> = { ok: true };
+        let answer: Record<string, unknown>;
         if (method === 'chat.postMessage') answer = { ok: true, channel: channel.replace(/^#/, 'C'), ts: `${++this.ts}.000100`, message: { text: args.text } };
         else if (method === 'chat.update') answer = { ok: true, channel, ts: args.ts };
         else if (method === 'chat.postEphemeral') answer = { ok: true, message_ts: `${++this.ts}.000200` };
         else answer = { ok: false, error: 'unknown_method' };
+        this.calls.push({ method, args, answer });
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
         for (const w of [...this.waiters]) if (w.check()) w.done();
       });

@@ -157,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   });
   const app = gateway.app;
   const server = await serve(app, { port: 0, host: '127.0.0.1', logger, streams: gateway.streams, upgrades: gateway.upgrades, onClose: () => core.close() });
-  return {
+  const stack: TestStack = {
     address,
     client,
     core,
@@ -170,10 +170,13 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     worker,
     stop: async () => {
       await server.close();
+      // The stack's worker now (a test may have replaced the first one), and the first if it still runs.
+      await stack.worker.stop();
       await worker.stop();
       await connection.close();
     },
   };
+  return stack;
 }
 
 /** Number of events in the run's history: proof that a refused request wrote nothing. */

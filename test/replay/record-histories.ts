@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -8,6 +9,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { exampleHandlers } from '../../src/activities/handlers';
 import { loadCatalog } from '../../src/catalog/load';
 import { decideSignal } from '../../src/contracts/messages';
+import { hubWorkflowId } from '../../src/contracts/hub';
+import { RUN_WORKFLOW_TYPE } from '../../src/contracts/temporal';
+import { deliveryWorkflowId, getDeliveriesQuery } from '../../src/contracts/webhooks';
 import { createCore, type Core } from '../../src/core';
 import type { Definition } from '../../src/contracts/definition';
 import type { Principal } from '../../src/contracts/principal';
@@ -15,7 +19,7 @@ import { createLogger, installTemporalLogging } from '../../src/logger';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { createHoldpointWorker, defaultLiveSettings } from '../../workers/worker';
+import { createHoldpointWorker, defaultLiveSettings, type HoldpointWorker } from '../../workers/worker';
 
 /**
  * `npm run record-histories`: runs each shipped example along its paths on a throwaway dev server and
@@ -60,7 +64,12 @@ const recorded: Definition[] = [
   },
 ];
 
-const scenarios: { name: string; run: (core: Core, client: Client) => Promise<string> }[] = [
+/** A scenario returns its run's id, or several workflows to record (name → workflow id). */
+type Recorded = string | Record<string, string>;
+
+const RECORD_SECRET = 'record-histories-secret-0123456789abcdef';
+
+const scenarios: { name: string; run: (core: Core, client: Client, receiverUrl: string, worker: HoldpointWorker) => Promise<Recorded> }[] = [
   {
     name: 'lead-router-approve',
     run: async (core) => {
@@ -151,6 +160,21 @@ const scenarios: { name: string; run: (core: Core, client: Client) => Promise<st
       return run.run_id;
     },
   },
+  {
+    // The live parts: the hub a webhook is kept in, and the delivery workflow of one run's events.
+    name: 'webhook',
+    run: async (core, client, receiverUrl, worker) => {
+      const admin: Principal = { id: 'admin', roles: ['admin'], groups: [] };
+      const { webhook } = await core.webhooks.create({ url: receiverUrl, events: ['approval.requested', 'approval.decided', 'run.completed'] }, admin);
+      // The worker's copy of the hub must know the webhook before the run starts.
+      for (let i = 0; i < 100 && !(await worker.subscriptions.current()).webhooks.some((w) => w.id === webhook.id); i++) await new Promise((r) => setTimeout(r, 50));
+      const { run } = await core.runs.start({ workflow: 'lead-router', task: 'Route', state: { leadId: 'lead-hook' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'approval', value: 'approve' }, 10_000, alice);
+      const delivery = client.workflow.getHandle(deliveryWorkflowId('record', webhook.id, run.run_id));
+      for (let i = 0; i < 100 && (await delivery.query(getDeliveriesQuery)).some((d) => d.status !== 'delivered'); i++) await new Promise((r) => setTimeout(r, 100));
+      return { 'webhook-run': run.run_id, 'webhook-delivery': delivery.workflowId, 'webhook-hub': hubWorkflowId('record') };
+    },
+  },
 ];
 
 async function main(): Promise<void> {
@@ -165,18 +189,39 @@ async function main(): Promise<void> {
     await ensureSearchAttributes(connection, 'default', logger);
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: server.address });
-    const worker = await createHoldpointWorker({ connection: native, client, live: defaultLiveSettings(), namespace: 'default', taskQueue: 'record', handlers: exampleHandlers, logger });
-    const core = createCore({ client, catalog: await loadCatalog({ extra: recorded }), taskQueue: 'record', maxRunLifetimeMs: 86_400_000, logger });
-    await worker.worker.runUntil(async () => {
-      for (const scenario of scenarios) {
-        const runId = await scenario.run(core, client);
-        await client.workflow.getHandle(runId).result().catch(() => undefined);
-        const history = await client.workflow.getHandle(runId).fetchHistory();
-        const file = join(root, 'test/replay/histories', `${scenario.name}.json`);
-        await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-        logger.info({ file, events: history.events?.length }, 'recorded');
-      }
+    const live = defaultLiveSettings({ secretKey: RECORD_SECRET, allowedHosts: ['127.0.0.1'] });
+    const worker = await createHoldpointWorker({ connection: native, client, live, namespace: 'default', taskQueue: 'record', handlers: exampleHandlers, logger });
+    const core = createCore({
+      client,
+      catalog: await loadCatalog({ extra: recorded }),
+      taskQueue: 'record',
+      maxRunLifetimeMs: 86_400_000,
+      logger,
+      live: { secretKey: RECORD_SECRET, allowedHosts: ['127.0.0.1'] },
     });
+    const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+    const running = worker.run();
+    try {
+      for (const scenario of scenarios) {
+        const result = await scenario.run(core, client, receiverUrl, worker);
+        const workflows = typeof result === 'string' ? { [scenario.name]: result } : result;
+        for (const [name, workflowId] of Object.entries(workflows)) {
+          const handle = client.workflow.getHandle(workflowId);
+          // Runs are recorded once ended; the live workflows (hub, deliveries) as they stand.
+          if ((await handle.describe()).type === RUN_WORKFLOW_TYPE) await handle.result().catch(() => undefined);
+          const history = await handle.fetchHistory();
+          const file = join(root, 'test/replay/histories', `${name}.json`);
+          await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+          logger.info({ file, events: history.events?.length }, 'recorded');
+        }
+      }
+    } finally {
+      worker.shutdown();
+      await running;
+      receiver.close();
+    }
     await native.close();
     await connection.close();
   } finally {
