@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { createGateway } from '../api/app';
+import { serve } from '../api/server';
 import { ApiKeyRing } from '../src/auth/api-keys';
 import type { Principal } from '../src/contracts/principal';
 import { exampleHandlers } from '../src/activities/handlers';
@@ -16,16 +16,19 @@ import { createLogger, installTemporalLogging, type Logger } from '../src/logger
 import { ensureTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { bundleWorkflows, createHoldpointWorker, defaultLiveSettings } from '../workers/worker';
+import { bundleWorkflows, createHoldpointWorker, defaultLiveSettings, type HoldpointWorker } from '../workers/worker';
 
 /** The bench's callers: an operator starts runs, an approver (in every group) decides, each with a key. */
 export const benchOperator: Principal = { id: 'bench-operator', roles: ['operator'], groups: [] };
 export const benchApprover: Principal = { id: 'bench-approver', roles: ['approver'], groups: ['bench'] };
 export const BENCH_KEYS = { operator: 'bench-operator-key-0123456789', approver: 'bench-approver-key-0123456789' };
+/** The bench's deployment secret (webhook secrets derive from it). */
+export const BENCH_SECRET = 'bench-secret-key-0123456789abcdef-012345';
 
 export interface BenchStack {
   client: Client;
   core: Core;
+  worker: HoldpointWorker;
   baseUrl: string;
   logger: Logger;
   stop(): Promise<void>;
@@ -47,7 +50,7 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
   const worker = await createHoldpointWorker({
     connection: native,
     client,
-    live: defaultLiveSettings(),
+    live: defaultLiveSettings({ secretKey: BENCH_SECRET, allowedHosts: ['127.0.0.1'], delivery: { initial_interval_ms: 200, maximum_interval_ms: 2_000, give_up_after_ms: 600_000 } }),
     namespace: 'default',
     taskQueue: 'bench',
     handlers: { ...exampleHandlers, ...handlers },
@@ -55,23 +58,28 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
     logger: quiet,
   });
   const running = worker.run();
-  const core = createCore({ client, catalog: await loadCatalog({ extra: definitions }), taskQueue: 'bench', maxRunLifetimeMs: 86_400_000, logger: quiet });
+  const core = createCore({
+    client,
+    catalog: await loadCatalog({ extra: definitions }),
+    taskQueue: 'bench',
+    maxRunLifetimeMs: 86_400_000,
+    logger: quiet,
+    live: { secretKey: BENCH_SECRET, allowedHosts: ['127.0.0.1'] },
+  });
   const keys = new ApiKeyRing([
     { key: BENCH_KEYS.operator, principal: benchOperator.id, roles: benchOperator.roles, groups: benchOperator.groups },
     { key: BENCH_KEYS.approver, principal: benchApprover.id, roles: benchApprover.roles, groups: benchApprover.groups },
   ]);
-  const app = createApp({ core, keys, logger: quiet.child({}, { level: 'error' }) });
-  const http: Server = await new Promise((ready) => {
-    const s = app.listen(0, '127.0.0.1', () => ready(s));
-  });
-  const { port } = http.address() as { port: number };
+  const gateway = createGateway({ core, keys, logger: quiet.child({}, { level: 'error' }) });
+  const http = await serve(gateway.app, { port: 0, host: '127.0.0.1', logger: quiet, streams: gateway.streams, upgrades: gateway.upgrades, onClose: () => core.close() });
   return {
     client,
     core,
-    baseUrl: `http://127.0.0.1:${port}`,
+    worker,
+    baseUrl: http.url,
     logger,
     stop: async () => {
-      await new Promise((done) => http.close(done));
+      await http.close();
       worker.shutdown();
       await running;
       await native.close();

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type UpdateDefinition } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import {
   changeWebhookUpdate,
@@ -17,6 +16,7 @@ import {
   DELIVERY_MEMO_KEY,
   deliveryWorkflowId,
   deliveryWorkflowPrefix,
+  getDeliveriesQuery,
   redeliverSignal,
   WEBHOOK_DELIVERY_WORKFLOW_TYPE,
   WEBHOOK_EVENT_TYPES,
@@ -121,8 +121,8 @@ export class WebhookService {
 
   /**
    * The webhook's delivery log, newest first: one visibility call per page of delivery workflows
-   * (one per run), each carrying its log in its memo. Deliveries being retried show their attempts
-   * and next retry from Temporal's own record of the pending activity.
+   * (one per run), each carrying its log in its memo; a running one is asked for its live log
+   * (queued deliveries, the one being retried with its attempts, last error and next retry).
    */
   async deliveries(id: string, params: { limit: number; cursor?: string | undefined; status?: string | undefined }, actor: Principal): Promise<DeliveryPage> {
     authorize(actor, 'manage');
@@ -136,8 +136,11 @@ export class WebhookService {
     const deliveries: DeliveryRecord[] = [];
     for (const run of page.runs) {
       const memo = run.memo as unknown as { deliveries?: DeliveryRecord[] } | undefined;
-      const records = (memo?.deliveries ?? []).map((d) => ({ ...d }));
-      if (run.open && records.some((d) => d.status === 'delivering')) await this.addRetryState(run.runId, records);
+      let records = (memo?.deliveries ?? []).map((d) => ({ ...d }));
+      if (run.open) {
+        // A running delivery workflow knows what is queued and in flight; its memo only what ended.
+        records = (await this.liveLog(run.runId)) ?? records;
+      }
       deliveries.push(...records);
     }
     const filtered = params.status ? deliveries.filter((d) => d.status === params.status) : deliveries;
@@ -189,31 +192,12 @@ export class WebhookService {
     throw notFound();
   }
 
-  private async addRetryState(workflowId: string, records: DeliveryRecord[]): Promise<void> {
-    try {
-      const description = await this.options.client.workflow.getHandle(workflowId).describe();
-      const pending = description.raw.pendingActivities?.[0];
-      const delivering = records.find((d) => d.status === 'delivering');
-      if (!pending || !delivering) return;
-      delivering.attempts += pending.attempt ?? 0;
-      const next = timestamp(pending.nextAttemptScheduleTime);
-      if (next) delivering.next_retry_at = next;
-      const failure = pending.lastFailure;
-      if (failure?.message) {
-        delivering.error = failure.message;
-        const details = failure.applicationFailureInfo?.details?.payloads?.[0];
-        if (details) {
-          const parsed = this.options.client.options.loadedDataConverter.payloadConverter.fromPayload(details) as {
-            response_status?: number;
-            response_excerpt?: string;
-          };
-          if (parsed.response_status !== undefined) delivering.response_status = parsed.response_status;
-          if (parsed.response_excerpt !== undefined) delivering.response_excerpt = parsed.response_excerpt;
-        }
-      }
-    } catch {
-      // The log still shows the delivery as in progress.
-    }
+  private async liveLog(workflowId: string): Promise<DeliveryRecord[] | undefined> {
+    const handle = this.options.client.workflow.getHandle(workflowId);
+    return this.options.client
+      .withDeadline(Date.now() + this.options.readTimeoutMs, () => handle.query(getDeliveriesQuery))
+      .then((log) => log.map((d) => ({ ...d })))
+      .catch(() => undefined);
   }
 
   private secretKey(): string {
@@ -277,9 +261,4 @@ export function present(w: WebhookRecord): Webhook {
     created_at: w.created_at,
     updated_at: w.updated_at,
   };
-}
-
-function timestamp(ts: temporal.api.workflow.v1.IPendingActivityInfo['nextAttemptScheduleTime']): string | undefined {
-  if (!ts?.seconds) return undefined;
-  return new Date(Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 }

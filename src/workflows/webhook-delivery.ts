@@ -4,8 +4,9 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   TimeoutFailure,
   upsertMemo,
   workflowInfo,
@@ -23,9 +24,13 @@ import {
   type WebhookJob,
 } from '../contracts/webhook-messages';
 
-/** How long the workflow waits for more of the run's events before it ends (a later one starts it again). */
-const IDLE_AFTER_RUN_END = 5 * 60_000;
-const IDLE = 60 * 60_000;
+/**
+ * How long the workflow stays for redelivery requests once the run's last event is delivered, and how
+ * long it lives at most while the run goes on (a later event starts it again). One timer each, not one
+ * per wait: every history event costs the server a write.
+ */
+const LINGER_AFTER_RUN_END = 60_000;
+const LIFETIME = 24 * 3_600_000;
 /** Messages kept for redelivery; a run rarely has more than a few dozen. */
 const KEPT_JOBS = 200;
 const HISTORY_LIMIT = 2_000;
@@ -33,9 +38,11 @@ const RUN_END_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled'])
 
 /**
  * Delivers one webhook's events of one run, one at a time and in the run's order: a slow or absent
- * receiver holds up only this run's deliveries to it. Each delivery is an activity retried with
- * backoff for as long as the webhook's retry policy says; the log is the memo (listed without asking
- * a worker) and the `getDeliveries` query.
+ * receiver holds up only this run's deliveries to it. Each attempt is a local activity (a successful
+ * delivery costs the server one history event, not an activity task's round trip); between attempts
+ * the workflow waits on a durable timer with exponential backoff, for as long as the retry policy
+ * says, so attempts, errors and the next retry time are part of its state. The log is the memo
+ * (listed without a worker) and the `getDeliveries` query.
  */
 export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Promise<DeliveryRecord[]> {
   const { settings } = input;
@@ -44,6 +51,7 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
   let jobs: WebhookJob[] = input.carried?.jobs ?? [];
   const record = (messageId: string) => log.find((r) => r.message_id === messageId);
   let lastMemo = '';
+  /** Written once per outcome (the log of a closed workflow); the queue of a running one is read by query. */
   const publishLog = (): void => {
     const memo = JSON.stringify(log);
     if (memo === lastMemo) return;
@@ -51,15 +59,11 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
     upsertMemo({ [DELIVERY_MEMO_KEY]: { webhook_id: input.webhook_id, run_id: input.run_id, deliveries: log } });
   };
 
-  const deliver = proxyActivities<DeliverActivities>({
+  // One attempt per call: the workflow owns the retries (and shows them).
+  const attempt = proxyLocalActivities<DeliverActivities>({
     summary: `deliver to webhook ${input.webhook_id}`,
-    startToCloseTimeout: '30s',
-    scheduleToCloseTimeout: settings.give_up_after_ms,
-    retry: {
-      initialInterval: settings.initial_interval_ms,
-      backoffCoefficient: 2,
-      maximumInterval: settings.maximum_interval_ms,
-    },
+    startToCloseTimeout: '60s',
+    retry: { maximumAttempts: 1 },
   })[DELIVER_ACTIVITY];
 
   setHandler(
@@ -82,7 +86,6 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
       }
       queue.sort((a, b) => a.seq - b.seq);
       if (jobs.length > KEPT_JOBS) jobs = jobs.slice(jobs.length - KEPT_JOBS);
-      publishLog();
     },
     { description: 'Queue messages for delivery, in the run\'s order; a message already queued is ignored.' },
   );
@@ -95,48 +98,71 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
       entry.status = 'pending';
       entry.redeliveries = (entry.redeliveries ?? 0) + 1;
       queue.push(job);
-      publishLog();
     },
     { description: 'Deliver a message again (same webhook-id): {"message_id": "..."}.' },
   );
   setHandler(getDeliveriesQuery, () => log, { description: 'Every message of this run for this webhook, with its outcome.' });
 
+  let expired = false;
+  void sleep(LIFETIME).then(() => (expired = true));
+  let lingering = false;
   for (;;) {
     const runEnded = log.some((r) => RUN_END_EVENTS.has(r.event_type) && r.status !== 'pending' && r.status !== 'delivering');
-    const busy = await condition(() => queue.length > 0 || tooLong(), runEnded ? IDLE_AFTER_RUN_END : IDLE);
-    if (!busy) break;
+    if (runEnded && !lingering) {
+      lingering = true;
+      void sleep(LINGER_AFTER_RUN_END).then(() => (expired = true));
+    }
+    await condition(() => queue.length > 0 || expired || tooLong());
+    if (queue.length === 0 && expired) break;
     if (queue.length === 0) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof holdpointWebhookDelivery>({ ...input, carried: { queue, log, jobs } });
     }
     const job = queue.shift()!;
-    const entry = record(job.message_id)!;
-    entry.status = 'delivering';
-    publishLog();
-    try {
-      const outcome = await deliver({ ...job, webhook_id: input.webhook_id });
-      Object.assign(entry, {
-        status: outcome.status,
-        attempts: entry.attempts + outcome.attempts,
-        ...(outcome.response_status !== undefined ? { response_status: outcome.response_status } : {}),
-        ...(outcome.response_excerpt !== undefined ? { response_excerpt: outcome.response_excerpt } : {}),
-        ...(outcome.reason ? { error: outcome.reason } : {}),
-        delivered_at: new Date().toISOString(),
-      });
-    } catch (err) {
-      const failure = lastAttempt(err);
-      Object.assign(entry, {
-        status: 'failed',
-        attempts: entry.attempts + (failure.attempt ?? 1),
-        error: failure.message,
-        ...(failure.response_status !== undefined ? { response_status: failure.response_status } : {}),
-        ...(failure.response_excerpt !== undefined ? { response_excerpt: failure.response_excerpt } : {}),
-      });
-    }
+    await deliverWithRetries(job, record(job.message_id)!);
     publishLog();
   }
   await condition(allHandlersFinished);
   return log;
+
+  /** Attempts until delivered, skipped, refused for good, or the retry policy gives up. */
+  async function deliverWithRetries(job: WebhookJob, entry: DeliveryRecord): Promise<void> {
+    const first = Date.now();
+    entry.status = 'delivering';
+    delete entry.next_retry_at;
+    for (let n = 1; ; n++) {
+      entry.attempts += 1;
+      try {
+        const outcome = await attempt({ ...job, webhook_id: input.webhook_id });
+        Object.assign(entry, {
+          status: outcome.status,
+          ...(outcome.response_status !== undefined ? { response_status: outcome.response_status } : {}),
+          ...(outcome.response_excerpt !== undefined ? { response_excerpt: outcome.response_excerpt } : {}),
+          ...(outcome.reason ? { error: outcome.reason } : {}),
+          delivered_at: new Date().toISOString(),
+        });
+        if (outcome.status === 'delivered') delete entry.error;
+        delete entry.next_retry_at;
+        return;
+      } catch (err) {
+        const failure = lastAttempt(err);
+        Object.assign(entry, {
+          error: failure.message,
+          ...(failure.response_status !== undefined ? { response_status: failure.response_status } : {}),
+          ...(failure.response_excerpt !== undefined ? { response_excerpt: failure.response_excerpt } : {}),
+        });
+        const delay = Math.min(settings.maximum_interval_ms, settings.initial_interval_ms * 2 ** (n - 1));
+        if (failure.final || Date.now() + delay - first > settings.give_up_after_ms) {
+          entry.status = 'failed';
+          delete entry.next_retry_at;
+          return;
+        }
+        entry.next_retry_at = new Date(Date.now() + delay).toISOString();
+        publishLog();
+        await sleep(delay);
+      }
+    }
+  }
 }
 
 function tooLong(): boolean {
@@ -144,17 +170,13 @@ function tooLong(): boolean {
   return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
 }
 
-/** What the last attempt of a delivery that gave up reported. */
-function lastAttempt(err: unknown): DeliveryFailureDetails & { message: string; attempt?: number } {
-  let cause: unknown = err instanceof ActivityFailure ? err.cause : err;
-  let prefix = '';
-  if (cause instanceof TimeoutFailure) {
-    prefix = 'gave up retrying: ';
-    cause = cause.cause ?? cause;
-  }
+/** What a failed attempt reported, and whether trying again is pointless (a refused target). */
+function lastAttempt(err: unknown): DeliveryFailureDetails & { message: string; final: boolean } {
+  const cause: unknown = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as DeliveryFailureDetails & { attempt?: number };
-    return { ...details, message: `${prefix}${cause.message}` };
+    const details = (cause.details?.[0] ?? {}) as DeliveryFailureDetails;
+    return { ...details, message: cause.message, final: cause.nonRetryable === true };
   }
-  return { message: `${prefix}${cause instanceof Error ? cause.message : String(cause)}` };
+  if (cause instanceof TimeoutFailure) return { message: 'the attempt timed out', final: false };
+  return { message: cause instanceof Error ? cause.message : String(cause), final: false };
 }
