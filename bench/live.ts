@@ -81,6 +81,12 @@ export async function benchLive(stack: BenchStack, runCount = 100, perRun = 5): 
   );
   const heads = async () => Promise.all(runIds.map(async (id) => ({ id, after: (await stack.core.runs.get(id, benchOperator)).last_event_seq })));
 
+  // One subscriber on a run of its own, decided alone: the floor.
+  const { run: alone } = await stack.core.runs.start({ workflow: liveChain.name, task: 'live alone', waitMs: 30_000 }, benchOperator);
+  const idle = await subscribers(stack, [{ id: alone.run_id, after: alone.last_event_seq }], 1);
+  for (let gate = 0; gate < 4; gate++) await decideRound(stack, [alone.run_id], gate);
+  idle.child.kill();
+
   // One subscriber on one run, while every run is decided.
   const one = await subscribers(stack, (await heads()).slice(0, 1), 1);
   for (let gate = 0; gate < 3; gate++) await decideRound(stack, runIds, gate);
@@ -97,10 +103,12 @@ export async function benchLive(stack: BenchStack, runCount = 100, perRun = 5): 
   while (many.samples.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   many.child.kill();
 
+  const floor = summarise(idle.samples.map((s) => s.latency));
   const a = summarise(one.samples.map((s) => s.latency));
   const b = summarise(many.samples.map((s) => s.latency));
   console.log(`\nevent → SSE subscriber (arrival minus the event's recorded time; ${runIds.length} runs decided round after round)`);
   console.table({
+    '1 subscriber, its run decided alone': { events: floor.n, p50: ms(floor.p50), p95: ms(floor.p95), mean: ms(floor.mean) },
     '1 subscriber': { events: a.n, p50: ms(a.p50), p95: ms(a.p95), mean: ms(a.mean) },
     [`${stats.subscribers} subscribers on ${stats.watchers} runs`]: { events: b.n, p50: ms(b.p50), p95: ms(b.p95), mean: ms(b.mean) },
   });

@@ -191,7 +191,7 @@ export class RunState {
     this.record('decided', {
       step: pause.step,
       request_id: pause.request_id,
-      data: { value: decision.value, by: decision.by, channel: decision.channel, comment: decision.comment },
+      data: { value: decision.value, by: decision.by, channel: decision.channel, via: decision.via, comment: decision.comment },
     });
     this.audit(status === 'skipped' ? 'skipped' : 'decided', this.decisionFields(pause, decision));
   }

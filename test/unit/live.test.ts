@@ -113,3 +113,44 @@ describe('the event bus', () => {
     expect(busPartitionOf('wfr_A', 1)).toBe(0);
   });
 });
+
+describe('an SSE stream to a client that stops reading', () => {
+  it('waits while the socket is full and cuts the client off after the stall limit, holding no backlog', async () => {
+    const { EventEmitter } = await import('node:events');
+    const { SseStream } = await import('../../api/streaming/sse');
+    const { StreamRegistry } = await import('../../api/streaming/registry');
+    const req = new EventEmitter();
+    const written: string[] = [];
+    let destroyed = false;
+    const res = Object.assign(new EventEmitter(), {
+      writableNeedDrain: false,
+      status: () => res,
+      setHeader: () => res,
+      flushHeaders: () => undefined,
+      socket: null,
+      // The client's socket is full from the first frame on, and it never drains.
+      write: (chunk: string) => {
+        written.push(chunk);
+        res.writableNeedDrain = true;
+        return written.length <= 1;
+      },
+      end: () => res.emit('close'),
+      destroy: () => {
+        destroyed = true;
+        res.emit('close');
+      },
+    });
+    const registry = new StreamRegistry();
+    const stream = new SseStream(req as never, res as never, { heartbeatMs: 60_000, registry, stallMs: 200 });
+    expect(registry.size).toBe(1);
+    const started = Date.now();
+    await stream.send({ id: 1, event: 'paused', data: { seq: 1 } });
+    // The producer was held until the client was cut off; nothing queued behind it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(destroyed).toBe(true);
+    expect(stream.signal.aborted).toBe(true);
+    expect(registry.size).toBe(0);
+    await stream.send({ id: 2, event: 'decided', data: { seq: 2 } });
+    expect(written.filter((w) => w.startsWith('id:'))).toHaveLength(1);
+  });
+});
