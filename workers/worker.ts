@@ -1,6 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { createModelActivities } from '../src/activities/agent/model';
 import { exampleHandlers } from '../src/activities/handlers';
 import { createNotifyActivities } from '../src/activities/notify';
 import { createSlackActivities } from '../src/activities/slack';
@@ -40,6 +41,7 @@ export const PRELOADED_MODULES = [
     'contracts/event-bus',
     'contracts/webhook-messages',
     'contracts/slack',
+    'contracts/agent',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];
@@ -68,6 +70,8 @@ export interface HoldpointWorkerOptions {
   /** A prebuilt bundle (tests, production images); bundled from source when absent. */
   workflowBundle?: WorkflowBundleOption;
   logger: Logger;
+  /** Where model keys, base URLs and HOLDPOINT_MODEL come from. @default process.env */
+  modelEnv?: NodeJS.ProcessEnv;
   /** Overrides for tests and tuning (cache size, slots). */
   tuning?: { maxCachedWorkflows?: number; shutdownGraceTime?: string };
 }
@@ -106,6 +110,7 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
       }),
       ...createDeliveryActivities({ subscriptions, secretKey: live.secretKey, targets: new TargetPolicy(live.allowedHosts), timeoutMs: live.webhookTimeoutMs }),
       ...createSlackActivities({ slack }),
+      ...createModelActivities({ env: options.modelEnv ?? process.env }),
     },
     ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
     shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',

@@ -9,6 +9,11 @@ export interface TaskContext {
   handler: string;
   /** 1 on the first try, then 2, 3... */
   attempt: number;
+  /**
+   * The same on every attempt of this call (and different for every other call): key side effects by
+   * it (a payment's idempotency key, a message id) so a retry after a crash does them once.
+   */
+  idempotencyKey: string;
   /** Aborted when the run is cancelled or the attempt times out; pass it to fetch() and friends. */
   signal: AbortSignal;
   /** Report progress from a long handler (requires the step's `heartbeat_timeout`). */
@@ -35,12 +40,13 @@ export function createTaskActivities(handlers: TaskHandlers): Record<string, Tas
 function wrap(name: string, handler: TaskHandler): TaskActivity {
   const activity = async (input: unknown): Promise<TaskResult> => {
     const ctx = Context.current();
-    const { attempt, workflowExecution } = ctx.info;
+    const { attempt, workflowExecution, activityId } = ctx.info;
     try {
       const output = await handler(input, {
         runId: workflowExecution?.workflowId ?? '',
         handler: name,
         attempt,
+        idempotencyKey: `${workflowExecution?.workflowId ?? ''}/${workflowExecution?.runId ?? ''}/${activityId}`,
         signal: ctx.cancellationSignal,
         heartbeat: (details) => ctx.heartbeat(details),
         log: ctx.log,

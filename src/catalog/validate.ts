@@ -1,5 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { APPROVE_OPTION, Definition, DEFAULT_OPTIONS, REJECT_OPTION, type PauseStep, type Step } from '../contracts/definition';
+import { APPROVE_OPTION, Definition, DEFAULT_OPTIONS, REJECT_OPTION, type AgentStep, type AgentTool, type PauseStep, type Step } from '../contracts/definition';
 import { durationToMs } from '../contracts/duration';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
@@ -95,6 +95,9 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
           for (const [key, branch] of Object.entries(step.branches)) visit(branch, `${path}.branches.${key}`);
           if (step.otherwise) visit(step.otherwise, `${path}.otherwise`);
           break;
+        case 'agent':
+          checkAgent(step, path, at, { expression, schema, problems, knownHandlers: options.knownHandlers });
+          break;
         default: {
           for (const placeholder of ExpressionEngine.placeholders(step.message)) expression(placeholder, `${path}.message`, 'message', step.name);
           if (step.context) expression(step.context, `${path}.context`, 'context', step.name);
@@ -141,8 +144,67 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
   return problems;
 }
 
+interface Checks {
+  expression: (source: string, path: string, field: string, step?: string) => void;
+  schema: (value: Record<string, unknown>, path: string, field: string, step?: string) => void;
+  problems: DefinitionProblem[];
+  knownHandlers?: ReadonlySet<string> | undefined;
+}
+
+const TOOL_TIMEOUT_OUTCOMES = ['fail', 'reject', 'skip', 'timeout_skip', 'approve'];
+
+/** An agent step: its templates, model and script, and each tool's handler, schema and pause rules. */
+function checkAgent(step: AgentStep, path: string, at: (field: string) => Omit<DefinitionProblem, 'message'>, checks: Checks): void {
+  const { expression, schema, problems } = checks;
+  for (const [field, template] of [['instructions', step.instructions], ['prompt', step.prompt]] as const) {
+    if (template) for (const placeholder of ExpressionEngine.placeholders(template)) expression(placeholder, `${path}.${field}`, field, step.name);
+  }
+  const model = typeof step.model === 'string' ? step.model : step.model.provider;
+  if (model === 'scripted' && !step.script) problems.push({ ...at('script'), message: 'is required for the scripted model: say what it answers, turn by turn' });
+  if (step.output && step.output !== 'text') schema(step.output.schema, `${path}.output.schema`, 'output.schema', step.name);
+  const tools = new Map<string, AgentTool>();
+  (step.tools ?? []).forEach((tool, i) => {
+    const field = (name: string) => ({ path: `${path}.tools[${i}].${name}`, field: `tools.${tool.name}.${name}`, step: step.name });
+    if (tools.has(tool.name)) problems.push({ ...field('name'), message: `tool "${tool.name}" is listed twice` });
+    tools.set(tool.name, tool);
+    const flags = [tool.requires_confirmation, tool.requires_user_input, tool.external_execution].filter(Boolean).length;
+    if (flags > 1) problems.push({ ...field('requires_confirmation'), message: 'a tool takes one of requires_confirmation, requires_user_input and external_execution' });
+    if (tool.approval === 'audit' && flags === 0) {
+      problems.push({ ...field('approval'), message: '"audit" records how a person resolved the call: it needs requires_confirmation, requires_user_input or external_execution' });
+    }
+    if (tool.external_execution) {
+      if (tool.handler) problems.push({ ...field('handler'), message: 'has no use: an external_execution tool is run by the caller' });
+    } else if (!tool.handler) {
+      problems.push({ ...field('handler'), message: 'is required: name the registered task handler that runs the tool (or make it external_execution)' });
+    } else if (checks.knownHandlers && !checks.knownHandlers.has(tool.handler)) {
+      problems.push({ ...field('handler'), message: `"${tool.handler}" is not a registered task handler` });
+    }
+    if (tool.input_schema) schema(tool.input_schema, `${path}.tools[${i}].input_schema`, `tools.${tool.name}.input_schema`, step.name);
+    if (tool.user_input_fields) {
+      if (!tool.requires_user_input) problems.push({ ...field('user_input_fields'), message: 'needs requires_user_input' });
+      const properties = Object.keys((tool.input_schema?.properties as Record<string, unknown> | undefined) ?? {});
+      for (const name of tool.user_input_fields) {
+        if (properties.length > 0 && !properties.includes(name)) problems.push({ ...field('user_input_fields'), message: `"${name}" is not an argument of the tool (input_schema.properties)` });
+      }
+    }
+    if (tool.message) for (const placeholder of ExpressionEngine.placeholders(tool.message)) expression(placeholder, `${path}.tools[${i}].message`, `tools.${tool.name}.message`, step.name);
+    const onTimeout = tool.on_timeout ?? 'fail';
+    if (!TOOL_TIMEOUT_OUTCOMES.includes(onTimeout)) {
+      problems.push({ ...field('on_timeout'), message: `must be one of ${TOOL_TIMEOUT_OUTCOMES.map((o) => `"${o}"`).join(', ')}, not "${onTimeout}"` });
+    } else if (onTimeout === 'approve' && (tool.requires_user_input || tool.external_execution)) {
+      problems.push({ ...field('on_timeout'), message: '"approve" needs a confirmation; a tool that waits for input or a result cannot be approved by a timeout' });
+    }
+    checkEscalation({ timeout: tool.timeout, escalation: tool.escalation }, field, problems);
+  });
+  (step.script ?? []).forEach((turn, i) => {
+    for (const call of turn.tool_calls ?? []) {
+      if (!tools.has(call.name)) problems.push({ path: `${path}.script[${i}]`, field: `script[${i}].tool_calls`, step: step.name, message: `calls "${call.name}", which is not a tool of the step` });
+    }
+  });
+}
+
 /** The escalation ladder must climb in order: remind, then reassign, then time out. */
-function checkEscalation(step: PauseStep, at: (field: string) => Omit<DefinitionProblem, 'message'>, problems: DefinitionProblem[]): void {
+function checkEscalation(step: Pick<PauseStep, 'timeout' | 'escalation'>, at: (field: string) => Omit<DefinitionProblem, 'message'>, problems: DefinitionProblem[]): void {
   const e = step.escalation;
   if (!e) return;
   const timeout = step.timeout ? durationToMs(step.timeout) : Infinity;

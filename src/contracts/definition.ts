@@ -230,6 +230,94 @@ export const OutputReviewStep = z.strictObject({
 });
 export type OutputReviewStep = z.infer<typeof OutputReviewStep>;
 
+// ── agent ────────────────────────────────────────────────────────────────────
+
+const MODEL_PATTERN = /^(scripted|default|(openai|anthropic|openai-compatible):[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})$/;
+
+/** `"openai:gpt-4o-mini"`, `"anthropic:claude-sonnet-4-5"`, `"openai-compatible:llama3.1"`, `"scripted"` or `"default"`. */
+export const ModelSpec = z.union([
+  z.string().regex(MODEL_PATTERN, 'must be "<provider>:<model>" (openai, anthropic, openai-compatible), "scripted" or "default"'),
+  z.strictObject({
+    provider: z.enum(['openai', 'anthropic', 'openai-compatible', 'scripted', 'default']),
+    name: z.string().min(1).max(128),
+    /** Another endpoint than the provider's (a local vLLM or Ollama). */
+    base_url: z.string().url().optional(),
+    /** The worker's environment variable holding the key; keys are never written in definitions. */
+    api_key_env: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an environment variable name').optional(),
+  }),
+]);
+export type ModelSpec = z.infer<typeof ModelSpec>;
+
+/** One turn of a scripted model; args may hold `{{ expression }}` placeholders over the run's context. */
+export const ScriptedTurnSpec = z
+  .strictObject({
+    tool_calls: z.array(z.strictObject({ name: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) })).min(1).optional(),
+    text: z.string().max(20_000).optional(),
+    object: z.unknown().optional(),
+  })
+  .refine((t) => [t.tool_calls, t.text, t.object].filter((v) => v !== undefined).length === 1, 'a turn is tool_calls, text or object');
+
+/** A tool an agent may call: a registered handler, or one a person or the caller carries out. */
+export const AgentTool = z.strictObject({
+  /** The name the model calls it by. */
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be a tool name (letters, digits, "_" or "-")'),
+  description: z.string().max(2_000).optional(),
+  /** The registered task handler that runs it (not for `external_execution` tools). */
+  handler: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, 'must be a handler name (an identifier)').optional(),
+  /** JSON Schema of the tool's arguments. @default any object */
+  input_schema: JsonSchema.optional(),
+  /** A person approves or rejects each call, seeing its arguments; a rejection's comment goes back to the model. */
+  requires_confirmation: z.boolean().optional(),
+  /** A person fills some of the arguments (`user_input_fields`, default all) before the call runs. */
+  requires_user_input: z.boolean().optional(),
+  user_input_fields: z.array(z.string().min(1)).min(1).optional(),
+  /** The caller runs the tool and posts its result; holdpoint only asks. */
+  external_execution: z.boolean().optional(),
+  /** Agno's `@approval`: `required` (confirmation, and an approval record an admin resolves) or `audit`. */
+  approval: z.enum(['required', 'audit']).optional(),
+  /** What the person is asked; `{{ tool.args.x }}` placeholders. @default "Allow <tool> with <args>?" */
+  message: Template.optional(),
+  // The pause a call raises, as any pause: who may decide, until when, and what then.
+  assignees: z.array(Assignee).min(1).max(50).optional(),
+  timeout: Duration.optional(),
+  on_timeout: OnTimeout.optional(),
+  escalation: Escalation.optional(),
+  allow_skip: z.boolean().optional(),
+  approvals_required: z.number().int().min(1).max(20).optional(),
+  /** May whoever started the run approve its tool calls? @default true (unlike other pauses: people confirm their own agent's actions) */
+  allow_self_approval: z.boolean().optional(),
+  reject_requires_comment: z.boolean().optional(),
+  slack: z.strictObject({ channels: z.array(SlackChannel).min(1).max(10) }).optional(),
+  /** Longest one run of the handler may take. @default "1m" */
+  handler_timeout: Duration.optional(),
+  retry: StepRetry.optional(),
+});
+export type AgentTool = z.infer<typeof AgentTool>;
+
+/** An LLM loop with tools: each model call and each tool call is its own activity. */
+export const AgentStep = z.strictObject({
+  ...StepBase,
+  type: z.literal('agent'),
+  /** The system prompt; may hold `{{ expression }}` placeholders. */
+  instructions: Template,
+  /** The first user message. @default the run's task */
+  prompt: Template.optional(),
+  model: ModelSpec,
+  tools: z.array(AgentTool).max(50).optional(),
+  /** Model calls the step may make before it fails (`step_limit_exceeded`). @default 10 */
+  max_steps: z.number().int().min(1).max(200).optional(),
+  /** `text` (default), or `{schema}`: the final answer must be JSON matching it. */
+  output: z.union([z.literal('text'), z.strictObject({ schema: JsonSchema })]).optional(),
+  /** What a `scripted` model answers, turn by turn (and `default` when HOLDPOINT_MODEL is unset). */
+  script: z.array(ScriptedTurnSpec).max(100).optional(),
+  /** Longest one model call may take. @default "2m" */
+  model_timeout: Duration.optional(),
+  /** Most tokens one model answer may use. @default 4096 */
+  max_output_tokens: z.number().int().min(1).max(200_000).optional(),
+  retry: StepRetry.optional(),
+});
+export type AgentStep = z.infer<typeof AgentStep>;
+
 export type PauseStep = ConfirmationStep | DecisionStep | InputStep | QuestionStep | OutputReviewStep;
 export type ConditionStep = {
   type: 'condition';
@@ -242,7 +330,7 @@ export type ConditionStep = {
   /** Taken when no branch matches. @default nothing: the run goes on after the condition */
   otherwise?: Step[] | undefined;
 };
-export type Step = TaskStep | PauseStep | ConditionStep;
+export type Step = TaskStep | PauseStep | AgentStep | ConditionStep;
 
 /** Branches on an expression's value; each branch is a list of steps. */
 export const ConditionStep: z.ZodType<ConditionStep> = z.strictObject({
@@ -260,7 +348,7 @@ export const ConditionStep: z.ZodType<ConditionStep> = z.strictObject({
 });
 
 export const Step: z.ZodType<Step> = z.lazy(() =>
-  z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, QuestionStep, OutputReviewStep, ConditionStep as never]),
+  z.discriminatedUnion('type', [TaskStep, ConfirmationStep, DecisionStep, InputStep, QuestionStep, OutputReviewStep, AgentStep, ConditionStep as never]),
 );
 
 

@@ -8,6 +8,10 @@ export const RunEventType = z.enum([
   'step_failed',
   'step_skipped',
   'branch_taken',
+  /** An agent step's model answered with text (its content; tool calls follow as tool_started). */
+  'agent_message',
+  'tool_started',
+  'tool_completed',
   'paused',
   'reminded',
   'escalated',

@@ -81,7 +81,7 @@ export const Pause = z.object({
   run_id: z.string(),
   workflow: z.string(),
   step: z.string(),
-  type: z.enum(['confirmation', 'decision', 'input', 'question', 'output_review']),
+  type: z.enum(['confirmation', 'decision', 'input', 'question', 'output_review', 'tool_approval']),
   title: z.string().optional(),
   message: z.string(),
   options: z.array(z.string()).optional(),
@@ -91,6 +91,18 @@ export const Pause = z.object({
   review: z.object({ step: z.string(), output: z.unknown(), output_schema: JsonSchema.optional() }).optional(),
   /** What the approver needs to see, from the step's `context` expression. */
   context: z.unknown().optional(),
+  /** A pause an agent's tool call raised: which call, and what the person is asked to do with it. */
+  tool: z
+    .object({
+      call_id: z.string(),
+      name: z.string(),
+      args: z.record(z.string(), z.unknown()),
+      hitl: z.enum(['confirmation', 'user_input', 'external_execution']),
+      approval: z.enum(['required', 'audit']).optional(),
+      user_input_fields: z.array(z.string()).optional(),
+      agent_step: z.string(),
+    })
+    .optional(),
   /** Who may decide now (empty: anyone with the approver role); escalation may change it. */
   assignees: z.array(z.string()),
   rules: PauseRules,

@@ -64,7 +64,7 @@ export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
 
 /** Pauses whose options include approving and rejecting, and so take approval rules. */
 export function isApproval(pause: Pause): boolean {
-  return pause.type === 'confirmation' || pause.type === 'decision' || pause.type === 'output_review';
+  return pause.type === 'confirmation' || pause.type === 'decision' || pause.type === 'output_review' || pause.type === 'tool_approval';
 }
 
 /** Whether a value approves (anything but a rejection: another option, an edit). */

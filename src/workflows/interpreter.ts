@@ -6,11 +6,12 @@ import {
   proxyActivities,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { ConditionStep, PauseStep, Step, TaskStep } from '../contracts/definition';
+import type { AgentStep, ConditionStep, PauseStep, Step, TaskStep } from '../contracts/definition';
 import { durationToMs } from '../contracts/duration';
 import type { Frame, Pause, StepRecord } from '../contracts/run';
 import type { TaskActivity, TaskFailureDetails } from '../contracts/tasks';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
+import { AgentLoop } from './agent-loop';
 import { ContinueAsNewNeeded, RunFailure } from './outcomes';
 import { applyOutcome, newPause, timeOut, waitForDecision } from './pauses';
 import type { RunState } from './run-state';
@@ -50,7 +51,7 @@ export class Interpreter {
         continue;
       }
       const step = list[frame.index]!;
-      const resuming = this.resumablePause(step) !== undefined;
+      const resuming = this.resumablePause(step) !== undefined || (step.type === 'agent' && this.run.data.agents?.[step.name] !== undefined);
       if (!resuming && this.hooks.shouldContinueAsNew()) throw new ContinueAsNewNeeded();
 
       if (step.type === 'condition') {
@@ -60,6 +61,7 @@ export class Interpreter {
         continue;
       }
       if (step.type === 'task') await this.runTask(step);
+      else if (step.type === 'agent') await this.runAgent(step);
       else await this.runPause(step);
       frame.index += 1;
     }
@@ -69,7 +71,7 @@ export class Interpreter {
   async result(): Promise<unknown> {
     const { definition } = this.run.input;
     if (definition.result) return this.evaluate('result', 'result', definition.result);
-    const lastTask = [...this.run.data.steps].reverse().find((s) => s.type === 'task' && s.status === 'completed');
+    const lastTask = [...this.run.data.steps].reverse().find((s) => (s.type === 'task' || s.type === 'agent') && s.status === 'completed');
     return lastTask?.output ?? null;
   }
 
@@ -111,6 +113,16 @@ export class Interpreter {
       this.run.failStep(record, { type: failure.type, message: failure.message }, failure.attempts);
       throw new RunFailure({ type: 'step_failed', message: `step "${step.name}" failed: ${failure.message}`, step: step.name });
     }
+  }
+
+  // ── agent ────────────────────────────────────────────────────────────────────
+
+  private async runAgent(step: AgentStep): Promise<void> {
+    await new AgentLoop(this.run, step, {
+      changed: (runningStep) => this.hooks.changed(runningStep),
+      shouldContinueAsNew: () => this.hooks.shouldContinueAsNew(),
+      render: (stepName, field, template, record, extra) => this.render(stepName, field, template, record, extra),
+    }).execute();
   }
 
   // ── condition ────────────────────────────────────────────────────────────────
@@ -187,9 +199,9 @@ export class Interpreter {
     }
   }
 
-  private async render(stepName: string, field: string, template: string, record: StepRecord): Promise<string> {
+  private async render(stepName: string, field: string, template: string, record: StepRecord, extra?: Record<string, unknown>): Promise<string> {
     try {
-      return await this.expressions.render(template, this.run.context());
+      return await this.expressions.render(template, extra ? { ...this.run.context(), ...extra } : this.run.context());
     } catch (err) {
       throw this.expressionFailure(stepName, field, err, record);
     }

@@ -2,6 +2,7 @@ import { condition } from '@temporalio/workflow';
 import type { PauseStep } from '../contracts/definition';
 import { DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS } from '../contracts/options';
 import { durationToMs } from '../contracts/duration';
+import type { ToolPauseInfo } from '../contracts/agent';
 import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
 import { digestOf } from '../lib/digest';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
@@ -10,6 +11,8 @@ import type { RunState } from './run-state';
 export interface PauseContent {
   message: string;
   context: unknown;
+  /** A pause an agent's tool call raised: its kind is `tool_approval` (or `input`) and it carries the call. */
+  tool?: ToolPauseInfo;
 }
 
 /** Builds a pending pause: content, approval rules with defaults, escalation deadlines, digest. */
@@ -17,15 +20,17 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
   const createdAt = new Date();
   const at = (duration: string | undefined) => (duration ? new Date(createdAt.getTime() + durationToMs(duration)).toISOString() : undefined);
   const approval = step.type === 'confirmation' || step.type === 'decision' || step.type === 'output_review' ? step : undefined;
+  const type: Pause['type'] = content.tool && content.tool.hitl === 'confirmation' ? 'tool_approval' : step.type;
   const shown = {
     step: step.name,
-    type: step.type,
+    type,
     message: content.message,
     ...(step.type === 'confirmation' || step.type === 'decision' ? { options: [...(step.options ?? DEFAULT_OPTIONS)] } : {}),
     ...(step.type === 'output_review' ? { options: [...REVIEW_OPTIONS], review: reviewOf(run, step) } : {}),
     ...(step.type === 'input' ? { input_schema: step.input_schema } : {}),
     ...(step.type === 'question' ? { questions: step.questions } : {}),
     ...(content.context !== undefined ? { context: content.context } : {}),
+    ...(content.tool ? { tool: content.tool } : {}),
   };
   const escalation = step.escalation
     ? {
@@ -43,7 +48,8 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
     rules: {
       approvals_required: approval?.approvals_required ?? 1,
       rejections_required: approval?.rejections_required ?? 1,
-      allow_self_approval: approval?.allow_self_approval ?? false,
+      // A person confirms their own agent's actions; separation of duties is for approvals of others' work.
+      allow_self_approval: approval?.allow_self_approval ?? content.tool !== undefined,
       reject_requires_comment: approval?.reject_requires_comment ?? false,
       allow_skip: step.allow_skip ?? false,
     },

@@ -12,6 +12,7 @@ import type {
   StepRecord,
   Vote,
 } from '../contracts/run';
+import type { AgentLoopState } from '../contracts/agent';
 import type { Step } from '../contracts/definition';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { digestOf } from '../lib/digest';
@@ -39,6 +40,8 @@ export interface RunData {
   audit: AuditEntry[];
   /** The newest event handed to the notify activity (webhooks, Slack, the cross-run feed). */
   notified_seq?: number;
+  /** Agent steps in progress: their conversation and pending tool calls, by step name. */
+  agents?: Record<string, AgentLoopState>;
 }
 
 /** Audit fields a caller gives; sequence, time, run, chain and hashes are filled in. */

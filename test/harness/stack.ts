@@ -54,6 +54,8 @@ export interface StackOptions {
   delivery?: DeliverySettings;
   /** Keep-alive interval of streams. @default 15s */
   heartbeatMs?: number;
+  /** The model activity's environment (keys and base URLs of stand-in providers). */
+  modelEnv?: NodeJS.ProcessEnv;
   /** Slack: a stand-in's URL, the bot token and signing secret, and who is who. */
   slack?: { apiUrl: string; botToken: string; signingSecret: string; users: SlackUserMap; defaultChannels?: string[] };
 }
@@ -111,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       workflowBundle: { codePath: process.env.HOLDPOINT_TEST_BUNDLE! },
       logger,
       tuning: { shutdownGraceTime: '1s' },
+      ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
     });
     const worker = holdpoint.worker;
     const running = holdpoint.run();

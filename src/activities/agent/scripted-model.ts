@@ -1,0 +1,58 @@
+import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import type { ScriptedTurn } from '../../contracts/agent';
+
+/**
+ * A model that plays a script: the n-th call answers with the script's n-th turn (tool calls, a text,
+ * or a structured object). It implements the AI SDK's model interface, so it runs through exactly the
+ * same code as a real provider. `{{tool_result}}` in a text is replaced by the latest tool result the
+ * model was given, so a script can show what a rejection's feedback told it.
+ */
+export class ScriptedModel implements LanguageModelV4 {
+  readonly specificationVersion = 'v4';
+  readonly provider = 'holdpoint';
+  readonly modelId = 'scripted';
+  readonly supportedUrls = {};
+
+  constructor(private readonly script: readonly ScriptedTurn[]) {}
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    const turn = options.prompt.filter((m) => m.role === 'assistant').length;
+    const step = this.script[turn] ?? { text: this.script.length === 0 ? 'Done.' : 'Done: the script has no more turns.' };
+    const content: LanguageModelV4Content[] = [];
+    if (step.tool_calls) {
+      step.tool_calls.forEach((call, i) =>
+        content.push({ type: 'tool-call', toolCallId: `call_${turn + 1}_${i + 1}`, toolName: call.name, input: JSON.stringify(call.args) }),
+      );
+    } else if (step.object !== undefined) {
+      content.push({ type: 'text', text: JSON.stringify(step.object) });
+    } else {
+      content.push({ type: 'text', text: (step.text ?? '').replace(/\{\{\s*tool_result\s*\}\}/g, lastToolResult(options)) });
+    }
+    const words = JSON.stringify(content).length / 4;
+    return {
+      content,
+      finishReason: { unified: step.tool_calls ? 'tool-calls' : 'stop', raw: step.tool_calls ? 'tool_calls' : 'stop' },
+      usage: {
+        inputTokens: { total: Math.ceil(JSON.stringify(options.prompt).length / 4), noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+        outputTokens: { total: Math.ceil(words), text: Math.ceil(words), reasoning: undefined },
+      },
+      warnings: [],
+    };
+  }
+
+  doStream(): never {
+    throw new Error('the scripted model does not stream');
+  }
+}
+
+function lastToolResult(options: LanguageModelV4CallOptions): string {
+  for (let i = options.prompt.length - 1; i >= 0; i--) {
+    const message = options.prompt[i]!;
+    if (message.role !== 'tool') continue;
+    const part = [...message.content].reverse().find((p) => p.type === 'tool-result');
+    if (!part || part.type !== 'tool-result') continue;
+    const output = part.output as { type: string; value?: unknown };
+    return typeof output.value === 'string' ? output.value : JSON.stringify(output.value ?? null);
+  }
+  return '';
+}
