@@ -161,6 +161,30 @@ const scenarios: { name: string; run: (core: Core, client: Client, receiverUrl: 
     },
   },
   {
+    name: 'billing-agent-approve',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'billing-agent', task: 'Cancel the Pro plan', state: { customerId: 'cust_1', subscriptionId: 'sub-pro' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { request_id: run.pending[0]!.request_id, value: 'approve' }, 10_000, alice);
+      return run.run_id;
+    },
+  },
+  {
+    name: 'deploy-agent-reject',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'deploy-agent', task: 'Deploy', state: { app: 'payments', version: '2.1', environment: 'production' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { request_id: run.pending[0]!.request_id, value: 'reject', comment: 'freeze week' }, 10_000, alice);
+      return run.run_id;
+    },
+  },
+  {
+    name: 'deploy-agent-condition-approve',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'deploy-agent-condition', task: 'Deploy', state: { app: 'web', version: '3.1', environment: 'production' }, waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { request_id: run.pending[0]!.request_id, value: 'approve' }, 10_000, alice);
+      return run.run_id;
+    },
+  },
+  {
     // The live parts: the hub a webhook is kept in, and the delivery workflow of one run's events.
     name: 'webhook',
     run: async (core, client, receiverUrl, worker) => {

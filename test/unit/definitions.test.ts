@@ -112,3 +112,50 @@ describe('definition validation', () => {
     await expect(loadCatalog({ directory: join(dir, 'missing') })).rejects.toThrow(/cannot read HOLDPOINT_DEFINITIONS_DIR/);
   });
 });
+
+describe('agent step validation', () => {
+  const agent = (extra: Record<string, unknown>) => ({
+    name: 'agentic',
+    steps: [{ name: 'think', type: 'agent', instructions: 'Help {{ state.x }}.', model: 'scripted', script: [{ text: 'ok' }], ...extra }],
+  });
+
+  it('accepts a well-formed agent step, and every model form', () => {
+    for (const model of ['scripted', 'default', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-5', 'openai-compatible:llama3.1', { provider: 'openai-compatible', name: 'qwen', base_url: 'http://localhost:11434/v1', api_key_env: 'OLLAMA_KEY' }]) {
+      expect(validateDefinition(agent({ model })).name).toBe('agentic');
+    }
+  });
+
+  it('names what is wrong with a model, a script, or a tool', () => {
+    const result = problems(
+      agent({
+        model: 'scripted',
+        script: [{ tool_calls: [{ name: 'nope', args: {} }] }],
+        tools: [
+          { name: 'run', handler: 'missingHandler', requires_confirmation: true, requires_user_input: true },
+          { name: 'ext', handler: 'echo', external_execution: true },
+          { name: 'audit_only', handler: 'echo', approval: 'audit' },
+          { name: 'fill', handler: 'echo', user_input_fields: ['x'], input_schema: { type: 'object', properties: { y: {} } } },
+          { name: 'late', handler: 'echo', requires_user_input: true, on_timeout: 'approve' },
+          { name: 'late', handler: 'echo' },
+        ],
+      }),
+      ['echo'],
+    );
+    const byField = Object.fromEntries(result.problems.map((p) => [p.field, p.message]));
+    expect(byField['tools.run.handler']).toBe('"missingHandler" is not a registered task handler');
+    expect(byField['tools.run.requires_confirmation']).toMatch(/one of requires_confirmation, requires_user_input and external_execution/);
+    expect(byField['tools.ext.handler']).toMatch(/run by the caller/);
+    expect(byField['tools.audit_only.approval']).toMatch(/needs requires_confirmation/);
+    expect(byField['tools.fill.user_input_fields']).toMatch(/needs requires_user_input|"x" is not an argument/);
+    expect(byField['tools.late.on_timeout']).toMatch(/cannot be approved by a timeout/);
+    expect(byField['tools.late.name']).toBe('tool "late" is listed twice');
+    expect(byField['script[0].tool_calls']).toBe('calls "nope", which is not a tool of the step');
+    expect(result.problems.every((p) => p.step === 'think')).toBe(true);
+  });
+
+  it('requires a script for the scripted model, and refuses model strings it cannot place', () => {
+    expect(problems({ name: 'a', steps: [{ name: 'think', type: 'agent', instructions: 'x', model: 'scripted' }] }).problems[0]).toMatchObject({ field: 'script', step: 'think' });
+    expect(problems(agent({ model: 'gpt-4' })).problems[0]!.message).toMatch(/must be "<provider>:<model>"/);
+    expect(problems(agent({ model: { provider: 'openai', name: 'x', api_key_env: 'sk-literal-key' } })).problems[0]!.message).toMatch(/environment variable name/);
+  });
+});
