@@ -42,6 +42,7 @@ export const PRELOADED_MODULES = [
     'contracts/webhook-messages',
     'contracts/slack',
     'contracts/agent',
+    'contracts/definition-registry',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];
@@ -122,7 +123,7 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
     run: async () => {
       const running = worker.run();
       try {
-        await subscriptions.start();
+        await subscriptions.start(Object.keys(handlers));
       } catch (err) {
         // The worker runs on; notifications wait (and retry) until the hub can be reached.
         logger.warn({ err }, 'could not start following the hub yet');

@@ -1,5 +1,5 @@
 import type { Pause, RunSummary, RunView, StepRecord } from '../../src/contracts/run';
-import type { CatalogEntry } from '../../src/catalog/registry';
+import type { ListedDefinition, ResolvedDefinition } from '../../src/core';
 
 /**
  * Seed 002's (Reminix) response shapes. Documented names stay as documented (`run_id`,
@@ -77,7 +77,11 @@ export function presentRun(run: RunView) {
     state: { steps: output.steps, result: output.result },
     pendingAction: output.pendingAction,
     error: run.error,
-    definition: { hash: run.definition_hash, ...(run.definition_version ? { version: run.definition_version } : {}) },
+    definition: {
+      hash: run.definition_hash,
+      ...(run.definition_version ? { version: run.definition_version } : {}),
+      ...(run.definition_revision !== undefined ? { revision: run.definition_revision } : {}),
+    },
     ...(run.started_by ? { started_by: run.started_by } : {}),
     ...(run.customer ? { customer: run.customer } : {}),
     ...(run.cancel_requested ? { cancel_requested: run.cancel_requested } : {}),
@@ -103,16 +107,39 @@ export function presentSummary(run: RunSummary) {
   };
 }
 
-export function presentWorkflow({ definition, hash }: CatalogEntry, full: boolean) {
-  const summary = {
+/** One entry of `GET /v1/workflows`. */
+export function presentListed(entry: ListedDefinition) {
+  const { definition } = entry;
+  return {
+    name: entry.name,
+    type: 'workflow',
+    title: entry.title ?? entry.name,
+    ...(entry.description ? { description: entry.description } : {}),
+    ...(definition?.version ? { version: definition.version } : {}),
+    hash: entry.hash,
+    source: entry.source,
+    ...(entry.version !== undefined ? { revision: entry.version, revisions: entry.versions } : {}),
+    ...(entry.retired ? { retired: true } : {}),
+    ...(definition ? { input_schema: definition.input_schema ?? { type: 'object' }, steps: definition.steps.map((s) => ({ name: s.name, type: s.type, ...(s.title ? { title: s.title } : {}) })) } : {}),
+  };
+}
+
+/** `GET /v1/workflows/{name}`: the definition in full, and for a registered one its version history. */
+export function presentDefinition(found: ResolvedDefinition & { history?: unknown[] }) {
+  const { definition } = found;
+  return {
     name: definition.name,
     type: 'workflow',
     title: definition.title ?? definition.name,
     ...(definition.description ? { description: definition.description } : {}),
     ...(definition.version ? { version: definition.version } : {}),
-    hash,
+    hash: found.hash,
+    source: found.source,
+    ...(found.version !== undefined ? { revision: found.version } : {}),
+    ...(found.retired ? { retired: true } : {}),
     input_schema: definition.input_schema ?? { type: 'object' },
     steps: definition.steps.map((s) => ({ name: s.name, type: s.type, ...(s.title ? { title: s.title } : {}) })),
+    definition,
+    ...(found.history ? { revisions: found.history } : {}),
   };
-  return full ? { ...summary, definition } : summary;
 }

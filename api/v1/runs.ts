@@ -21,7 +21,7 @@ export function runRoutes(core: Core, defaultWaitMs: number, live: LiveRouteOpti
     const idempotencyKey = parse(IdempotencyKey, req.get('idempotency-key'), 'headers');
     const caller = actor(req);
     const { run, created } = await core.runs.start(
-      { workflow: name, task: body.input.task, state: body.input.state, idempotencyKey, customer: body.customer, waitMs: body.stream ? 0 : wait },
+      { workflow: name, task: body.input.task, state: body.input.state, idempotencyKey, customer: body.customer, version: body.version, waitMs: body.stream ? 0 : wait },
       caller,
     );
     if (!created) res.setHeader('Idempotent-Replayed', 'true');

@@ -28,6 +28,8 @@ export const StartBody = z.strictObject({
   }, { error: 'is required: {"task": "...", "state": {...}}' }),
   /** Answer with an event stream (SSE) of the run until it pauses or ends, in Reminix's frames. @default false */
   stream: z.boolean().optional(),
+  /** A registered workflow's version to start. @default its current version */
+  version: z.number().int().min(1).optional(),
   /** Caller context; `customer` labels the run for filtering. */
   context: z.record(z.string(), z.unknown()).optional(),
   customer: Label.optional(),

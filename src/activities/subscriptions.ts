@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { getHubStateQuery, HUB_WORKFLOW_TYPE, hubWorkflowId, type HubState } from '../contracts/hub';
+import { declareHandlersUpdate, getHubStateQuery, HUB_WORKFLOW_TYPE, hubWorkflowId, type HubState } from '../contracts/hub';
 import type { Logger } from '../logger';
 import { watchHistory } from '../temporal/history-watch';
 
@@ -22,9 +22,15 @@ export class SubscriptionCache {
     private readonly logger: Logger,
   ) {}
 
-  /** Makes sure the hub exists, then follows it until `stop()`. */
-  async start(): Promise<void> {
+  /** Makes sure the hub exists, declares the worker's task handlers, then follows the hub until `stop()`. */
+  async start(handlers: readonly string[] = []): Promise<void> {
     await ensureHub(this.client, this.taskQueue);
+    if (handlers.length > 0) {
+      await this.client.workflow
+        .getHandle(hubWorkflowId(this.taskQueue))
+        .executeUpdate(declareHandlersUpdate, { args: [{ handlers: [...handlers] }] })
+        .catch((err: unknown) => this.logger.warn({ err }, 'could not declare the task handlers to the hub'));
+    }
     this.watching = watchHistory({
       client: this.client,
       workflowId: hubWorkflowId(this.taskQueue),

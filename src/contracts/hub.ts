@@ -24,6 +24,8 @@ export interface HubState {
   version: number;
   webhooks: WebhookRecord[];
   listeners: ListenerLease[];
+  /** Task handler names workers of this task queue have declared (definitions registered at runtime are checked against them). */
+  handlers?: string[];
 }
 
 export interface HubInput {
@@ -51,3 +53,5 @@ export const deleteWebhookUpdate = defineUpdate<WebhookRecord, [{ id: string }]>
 export const renewListenerUpdate = defineUpdate<number, [ListenerLease]>('renewListener');
 export const dropListenerUpdate = defineUpdate<number, [{ id: string }]>('dropListener');
 export const getHubStateQuery = defineQuery<HubState>('getHubState');
+/** A worker says which task handlers it runs (on start). */
+export const declareHandlersUpdate = defineUpdate<number, [{ handlers: string[] }]>('declareHandlers');

@@ -206,6 +206,8 @@ export const RunInput = z.object({
   definition: Definition,
   /** `sha256:<hex>` of the canonical definition JSON. */
   definition_hash: z.string().min(1),
+  /** The registered version the run pinned (definitions registered at runtime). */
+  definition_revision: z.number().int().positive().optional(),
   task: z.string(),
   state: z.record(z.string(), z.unknown()),
   started_by: z.string().optional(),
@@ -223,6 +225,8 @@ export const RunView = z.object({
   workflow: z.string(),
   definition_hash: z.string(),
   definition_version: z.string().optional(),
+  /** The registered version the run pinned. */
+  definition_revision: z.number().int().optional(),
   status: RunStatus,
   task: z.string(),
   state: z.record(z.string(), z.unknown()),

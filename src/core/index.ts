@@ -8,6 +8,7 @@ import { Approvals } from './approvals';
 import { listAudit, type AuditListParams } from './audit';
 import { authorize } from './authorize';
 import { CrossRunFeed } from './cross-run-feed';
+import { Definitions } from './definitions';
 import { RunFeed } from './event-feed';
 import { listRuns, type ListRunsParams, type RunPage } from './listing';
 import { RunService, type RunServiceOptions } from './runs';
@@ -18,6 +19,7 @@ export type { DecisionInput, StartRunParams, StartRunResult } from './runs';
 export type { BulkItem, BulkResult, InboxParams, InboxPage } from './approvals';
 export type { AuditListParams } from './audit';
 export type { CrossRunFilter, CrossRunItem } from './cross-run-feed';
+export type { ListedDefinition, ResolvedDefinition } from './definitions';
 export { parseRequestId } from './ids';
 
 /** Settings of the live parts: the event feeds and webhooks. */
@@ -49,6 +51,8 @@ export interface Core {
   /** Live notable events of every run. */
   crossRun: CrossRunFeed;
   webhooks: WebhookService;
+  /** Definitions loaded at start-up and registered at runtime. */
+  definitions: Definitions;
   catalog: DefinitionCatalog;
   client: Client;
   taskQueue: string;
@@ -64,7 +68,8 @@ export function createCore(options: CoreOptions): Core {
   const { client, catalog, taskQueue, logger } = options;
   const readTimeoutMs = options.readTimeoutMs ?? 5_000;
   const live = options.live ?? {};
-  const runs = new RunService(options);
+  const definitions = new Definitions({ client, taskQueue, catalog, readTimeoutMs, ...(options.clock ? { clock: options.clock } : {}) });
+  const runs = new RunService({ ...options, resolveDefinition: (name, version) => definitions.resolve(name, version) });
   const feed = new RunFeed({ client, readTimeoutMs, logger: logger.child({ component: 'run-feed' }) });
   const crossRun = new CrossRunFeed({
     client,
@@ -94,6 +99,7 @@ export function createCore(options: CoreOptions): Core {
     feed,
     crossRun,
     webhooks,
+    definitions,
     catalog,
     client,
     taskQueue,

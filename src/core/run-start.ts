@@ -20,6 +20,8 @@ export interface StartPlan {
   taskQueue: string;
   maxRunLifetimeMs: number;
   continueAsNewAfterEvents?: number | undefined;
+  /** The registered version the run starts from (definitions registered at runtime). */
+  revision?: number | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export function prepareStart(plan: StartPlan): {
     run_id: runId,
     definition,
     definition_hash: hash,
+    ...(plan.revision !== undefined ? { definition_revision: plan.revision } : {}),
     task: params.task,
     state,
     started_by: actor.id,
@@ -57,7 +60,7 @@ export function prepareStart(plan: StartPlan): {
       ...(plan.continueAsNewAfterEvents ? { continue_as_new_after_events: plan.continueAsNewAfterEvents } : {}),
     },
   };
-  const requestHash = contentHash({ workflow: definition.name, task: params.task, state, customer: params.customer ?? null });
+  const requestHash = contentHash({ workflow: definition.name, task: params.task, state, customer: params.customer ?? null, version: plan.revision ?? null });
   const initialMemo: RunMemo = {
     workflow: definition.name,
     task: params.task.slice(0, 200),
@@ -99,6 +102,7 @@ export function initialView(input: RunInput): RunView {
     workflow: input.definition.name,
     definition_hash: input.definition_hash,
     ...(input.definition.version ? { definition_version: input.definition.version } : {}),
+    ...(input.definition_revision !== undefined ? { definition_revision: input.definition_revision } : {}),
     status: 'running',
     task: input.task,
     state: input.state,

@@ -15,6 +15,7 @@ import {
 import type { AuditEntry, RunView, RunWorkflow } from '../contracts/run';
 import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import type { DefinitionCatalog } from '../catalog/registry';
+import type { ResolvedDefinition } from './definitions';
 import type { Logger } from '../logger';
 import { authorize } from './authorize';
 import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
@@ -26,6 +27,8 @@ import { fromTemporal, notFound } from './temporal-errors';
 export interface RunServiceOptions {
   client: Client;
   catalog: DefinitionCatalog;
+  /** Finds the definition a start names (start-up catalog, then registered ones). @default the catalog alone */
+  resolveDefinition?: (name: string, version?: number) => Promise<ResolvedDefinition>;
   taskQueue: string;
   /** Lifetime of runs whose definition sets none. */
   maxRunLifetimeMs: number;
@@ -49,6 +52,8 @@ export interface StartRunParams {
   customer?: string | undefined;
   /** How long to wait for the first pause or the end before answering with a running run. */
   waitMs: number;
+  /** A registered definition's version. @default its current one */
+  version?: number | undefined;
 }
 
 export interface StartRunResult {
@@ -76,7 +81,9 @@ export class RunService {
 
   async start(params: StartRunParams, actor: Principal): Promise<StartRunResult> {
     authorize(actor, 'start');
-    const { definition, hash } = this.options.catalog.get(params.workflow);
+    const { definition, hash, version } = this.options.resolveDefinition
+      ? await this.options.resolveDefinition(params.workflow, params.version)
+      : { ...this.options.catalog.get(params.workflow), version: undefined };
     const startedAt = this.clock().toISOString();
     const runId = params.idempotencyKey ? runIdForKey(actor.id, definition.name, params.idempotencyKey) : newRunId(this.clock().getTime());
     const { input, startOptions, requestHash } = prepareStart({
@@ -89,6 +96,7 @@ export class RunService {
       taskQueue: this.options.taskQueue,
       maxRunLifetimeMs: this.options.maxRunLifetimeMs,
       continueAsNewAfterEvents: this.options.continueAsNewAfterEvents,
+      revision: version,
     });
 
     if (params.waitMs === 0 && !params.idempotencyKey) {

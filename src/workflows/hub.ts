@@ -3,6 +3,7 @@ import { ErrorType } from '../contracts/errors';
 import {
   changeWebhookUpdate,
   createWebhookUpdate,
+  declareHandlersUpdate,
   deleteWebhookUpdate,
   dropListenerUpdate,
   getHubStateQuery,
@@ -91,6 +92,20 @@ export async function holdpointHub(input: HubInput): Promise<never> {
       return state.version;
     },
     { description: 'A gateway follows the cross-run feed until {"until"}: runs publish to the event bus meanwhile.' },
+  );
+  setHandler(
+    declareHandlersUpdate,
+    ({ handlers }) => {
+      const known = new Set(state.handlers ?? []);
+      const before = known.size;
+      for (const h of handlers) known.add(h);
+      if (known.size !== before) {
+        state.handlers = [...known].sort();
+        bump();
+      }
+      return state.version;
+    },
+    { description: 'A worker declares the task handlers it runs: {"handlers": [...]}.' },
   );
   setHandler(
     dropListenerUpdate,

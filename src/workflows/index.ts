@@ -5,3 +5,4 @@ export { holdpointHub } from './hub';
 export { holdpointEventBus } from './event-bus';
 export { holdpointWebhookDelivery } from './webhook-delivery';
 export { holdpointSlackThread } from './slack-thread';
+export { holdpointDefinition } from './definition-entity';

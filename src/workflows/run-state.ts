@@ -269,6 +269,7 @@ export class RunState {
       workflow: this.workflow,
       definition_hash: input.definition_hash,
       ...(input.definition.version ? { definition_version: input.definition.version } : {}),
+      ...(input.definition_revision !== undefined ? { definition_revision: input.definition_revision } : {}),
       status: this.status,
       task: input.task,
       state: input.state,
