@@ -122,12 +122,9 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
     subscriptions,
     run: async () => {
       const running = worker.run();
-      try {
-        await subscriptions.start(Object.keys(handlers));
-      } catch (err) {
-        // The worker runs on; notifications wait (and retry) until the hub can be reached.
-        logger.warn({ err }, 'could not start following the hub yet');
-      }
+      // In the background: the hub is one of the workflows this worker runs, and a worker stopped at
+      // once must not wait for it.
+      subscriptions.begin(Object.keys(handlers));
       try {
         await running;
       } finally {

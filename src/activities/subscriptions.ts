@@ -24,13 +24,19 @@ export class SubscriptionCache {
 
   /** Makes sure the hub exists, declares the worker's task handlers, then follows the hub until `stop()`. */
   async start(handlers: readonly string[] = []): Promise<void> {
-    await ensureHub(this.client, this.taskQueue);
-    if (handlers.length > 0) {
-      await this.client.workflow
-        .getHandle(hubWorkflowId(this.taskQueue))
-        .executeUpdate(declareHandlersUpdate, { args: [{ handlers: [...handlers] }] })
-        .catch((err: unknown) => this.logger.warn({ err }, 'could not declare the task handlers to the hub'));
+    // Abortable: a worker stopped right after it started must not wait for the hub to answer.
+    const signal = this.abort.signal;
+    await this.client.connection.withAbortSignal(signal, () => ensureHub(this.client, this.taskQueue));
+    if (handlers.length > 0 && !signal.aborted) {
+      await this.client.connection
+        .withAbortSignal(signal, () =>
+          this.client.workflow.getHandle(hubWorkflowId(this.taskQueue)).executeUpdate(declareHandlersUpdate, { args: [{ handlers: [...handlers] }] }),
+        )
+        .catch((err: unknown) => {
+          if (!signal.aborted) this.logger.warn({ err }, 'could not declare the task handlers to the hub');
+        });
     }
+    if (signal.aborted) return;
     this.watching = watchHistory({
       client: this.client,
       workflowId: hubWorkflowId(this.taskQueue),
@@ -44,8 +50,19 @@ export class SubscriptionCache {
   /** Ends the watch; resolves once no call is in flight (the connection may be closed then). */
   async stop(): Promise<void> {
     this.abort.abort();
+    await this.starting?.catch(() => undefined);
     await this.watching;
     await this.refreshing;
+  }
+
+  private starting: Promise<void> | undefined;
+
+  /** Starts in the background (the worker polls meanwhile); `stop()` waits for it. */
+  begin(handlers: readonly string[]): void {
+    this.starting = this.start(handlers).catch((err: unknown) => {
+      // Notifications wait (and retry) until the hub can be reached.
+      if (!this.abort.signal.aborted) this.logger.warn({ err }, 'could not start following the hub yet');
+    });
   }
 
   /** The newest copy; waits (up to `timeoutMs`) for the first one, then throws so the caller retries. */
