@@ -4,6 +4,7 @@ import type { ApiKeyRing } from '../src/auth/api-keys';
 import type { Core } from '../src/core';
 import type { Logger } from '../src/logger';
 import type { SlackUserMap } from '../src/slack/users';
+import { agentOsRouter, agentOsWebSocket } from './agentos';
 import { aipRouter } from './aip';
 import { errorBoundary, notFoundRoute } from './errors';
 import { healthRouter } from './health';
@@ -47,12 +48,19 @@ export function createGateway({ core, keys, logger, defaultWaitMs = 20_000, hear
   app.use(express.json({ limit: '1mb' }));
   app.use('/v1', v1Router({ core, keys, logger, defaultWaitMs, live }));
   app.use('/agents/hitl', aipRouter({ core, keys, logger }));
+  // AgentOS serves at the root of its base URL (Agno's client has no prefix), so it is mounted last.
+  const agentOs = { core, keys, logger, registry: streams, heartbeatMs, defaultWaitMs };
+  app.use(agentOsRouter(agentOs));
   app.use(notFoundRoute());
   app.use(errorBoundary(logger));
+  const agentOsWs = agentOsWebSocket(agentOs);
   return {
     app,
     streams,
-    upgrades: { '/v1/ws': createWsHandler({ core, keys, logger, registry: streams, heartbeatMs }) },
+    upgrades: {
+      '/v1/ws': createWsHandler({ core, keys, logger, registry: streams, heartbeatMs }),
+      ...(agentOsWs ? { '/workflows/ws': agentOsWs } : {}),
+    },
   };
 }
 

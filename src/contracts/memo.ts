@@ -47,6 +47,8 @@ export const RunMemo = z.object({
   error: RunError.nullable().optional(),
   started_by: z.string().optional(),
   customer: z.string().optional(),
+  session_id: z.string().optional(),
+  user_id: z.string().optional(),
   started_at: z.string(),
   updated_at: z.string(),
 });

@@ -212,6 +212,10 @@ export const RunInput = z.object({
   state: z.record(z.string(), z.unknown()),
   started_by: z.string().optional(),
   customer: z.string().optional(),
+  /** The caller's session (AgentOS); runs of one session are listed together. */
+  session_id: z.string().optional(),
+  /** The end user the run acts for (m8tes' and AgentOS' `user_id`). */
+  user_id: z.string().optional(),
   started_at: z.string(),
   settings: RunSettings,
   /** Set only by continue-as-new: everything the previous execution knew. */
@@ -239,6 +243,8 @@ export const RunView = z.object({
   error: RunError.nullable(),
   started_by: z.string().optional(),
   customer: z.string().optional(),
+  session_id: z.string().optional(),
+  user_id: z.string().optional(),
   started_at: z.string(),
   updated_at: z.string(),
   ended_at: z.string().optional(),
@@ -255,6 +261,8 @@ export const RunSummary = z.object({
   status: RunStatus,
   task: z.string(),
   definition_hash: z.string().optional(),
+  session_id: z.string().optional(),
+  user_id: z.string().optional(),
   pending: z.array(
     z.object({
       request_id: z.string(),

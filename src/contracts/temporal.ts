@@ -34,6 +34,10 @@ export const SearchAttributes = {
   customer: defineSearchAttributeKey('HoldpointCustomer', SearchAttributeType.KEYWORD),
   /** The principal that started the run. */
   startedBy: defineSearchAttributeKey('HoldpointStartedBy', SearchAttributeType.KEYWORD),
+  /** The caller's conversation or session the run belongs to (AgentOS sessions). */
+  session: defineSearchAttributeKey('HoldpointSession', SearchAttributeType.KEYWORD),
+  /** The end user the run acts for (m8tes' and AgentOS' `user_id`), not the principal that started it. */
+  endUser: defineSearchAttributeKey('HoldpointEndUser', SearchAttributeType.KEYWORD),
   /** Who the run's pauses are assigned to: `user:<id>`, `group:<id>`, or `*` for anyone. */
   assignees: defineSearchAttributeKey('HoldpointAssignees', SearchAttributeType.KEYWORD_LIST),
   /** The states of the run's pauses: pending, decided, expired, skipped, cancelled. */

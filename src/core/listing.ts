@@ -7,6 +7,10 @@ export interface ListRunsParams {
   status?: RunStatus | undefined;
   workflow?: string | undefined;
   customer?: string | undefined;
+  /** Runs of one session (AgentOS). */
+  session?: string | undefined;
+  /** Runs acting for one end user (m8tes, AgentOS `user_id`). */
+  user?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -32,6 +36,8 @@ export async function listRuns(client: Client, params: ListRunsParams): Promise<
   if (params.status) clauses.push(`(${STATUS_FILTER[params.status]})`);
   if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);
   if (params.customer) clauses.push(`HoldpointCustomer = '${label('customer', params.customer)}'`);
+  if (params.session) clauses.push(`HoldpointSession = '${label('session', params.session)}'`);
+  if (params.user) clauses.push(`HoldpointEndUser = '${label('user', params.user)}'`);
   const page = await visiblePage(client, clauses, params.limit, params.cursor);
   return { runs: page.runs.map(summarise), next_cursor: page.next_cursor };
 }
@@ -43,6 +49,8 @@ function summarise({ runId, status, terminated, memo, startedAt, endedAt }: Visi
     status,
     task: memo?.task ?? '',
     ...(memo?.definition_hash ? { definition_hash: memo.definition_hash } : {}),
+    ...(memo?.session_id ? { session_id: memo.session_id } : {}),
+    ...(memo?.user_id ? { user_id: memo.user_id } : {}),
     pending: status === 'paused' ? (memo?.pauses ?? []).filter((p) => p.status === 'pending').map(pendingSummary) : [],
     error: terminated ? { type: 'terminated', message: 'the run was ended outside holdpoint (terminated or timed out)' } : (memo?.error ?? null),
     started_at: startedAt ?? '',

@@ -54,13 +54,23 @@ export function prepareStart(plan: StartPlan): {
     state,
     started_by: actor.id,
     ...(params.customer ? { customer: params.customer } : {}),
+    ...(params.sessionId ? { session_id: params.sessionId } : {}),
+    ...(params.userId ? { user_id: params.userId } : {}),
     started_at: startedAt,
     settings: {
       max_lifetime_ms: definition.max_lifetime ? durationToMs(definition.max_lifetime) : plan.maxRunLifetimeMs,
       ...(plan.continueAsNewAfterEvents ? { continue_as_new_after_events: plan.continueAsNewAfterEvents } : {}),
     },
   };
-  const requestHash = contentHash({ workflow: definition.name, task: params.task, state, customer: params.customer ?? null, version: plan.revision ?? null });
+  const requestHash = contentHash({
+    workflow: definition.name,
+    task: params.task,
+    state,
+    customer: params.customer ?? null,
+    version: plan.revision ?? null,
+    session: params.sessionId ?? null,
+    user: params.userId ?? null,
+  });
   const initialMemo: RunMemo = {
     workflow: definition.name,
     task: params.task.slice(0, 200),
@@ -71,6 +81,8 @@ export function prepareStart(plan: StartPlan): {
     error: null,
     started_by: actor.id,
     ...(params.customer ? { customer: params.customer } : {}),
+    ...(params.sessionId ? { session_id: params.sessionId } : {}),
+    ...(params.userId ? { user_id: params.userId } : {}),
     started_at: startedAt,
     updated_at: startedAt,
   };
@@ -86,6 +98,8 @@ export function prepareStart(plan: StartPlan): {
       { key: SearchAttributes.workflow, value: definition.name },
       { key: SearchAttributes.pending, value: false },
       ...(params.customer ? [{ key: SearchAttributes.customer, value: params.customer }] : []),
+      ...(params.sessionId ? [{ key: SearchAttributes.session, value: params.sessionId }] : []),
+      ...(params.userId ? [{ key: SearchAttributes.endUser, value: params.userId }] : []),
       { key: SearchAttributes.startedBy, value: actor.id },
     ],
     memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
@@ -113,6 +127,8 @@ export function initialView(input: RunInput): RunView {
     error: null,
     ...(input.started_by ? { started_by: input.started_by } : {}),
     ...(input.customer ? { customer: input.customer } : {}),
+    ...(input.session_id ? { session_id: input.session_id } : {}),
+    ...(input.user_id ? { user_id: input.user_id } : {}),
     started_at: input.started_at,
     updated_at: input.started_at,
     last_event_seq: 0,

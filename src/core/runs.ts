@@ -54,6 +54,10 @@ export interface StartRunParams {
   waitMs: number;
   /** A registered definition's version. @default its current one */
   version?: number | undefined;
+  /** The caller's session (AgentOS) the run belongs to. */
+  sessionId?: string | undefined;
+  /** The end user the run acts for (m8tes' and AgentOS' `user_id`). */
+  userId?: string | undefined;
 }
 
 export interface StartRunResult {

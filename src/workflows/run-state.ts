@@ -280,6 +280,8 @@ export class RunState {
       error: data.error,
       ...(input.started_by ? { started_by: input.started_by } : {}),
       ...(input.customer ? { customer: input.customer } : {}),
+      ...(input.session_id ? { session_id: input.session_id } : {}),
+      ...(input.user_id ? { user_id: input.user_id } : {}),
       started_at: input.started_at,
       updated_at: data.updated_at,
       ...(data.ended_at ? { ended_at: data.ended_at } : {}),

@@ -67,6 +67,8 @@ export class Visibility {
       error: run.data.error,
       ...(input.started_by ? { started_by: input.started_by } : {}),
       ...(input.customer ? { customer: input.customer } : {}),
+      ...(input.session_id ? { session_id: input.session_id } : {}),
+      ...(input.user_id ? { user_id: input.user_id } : {}),
       started_at: input.started_at,
     };
     const memoKey = JSON.stringify(memo);

@@ -6,6 +6,7 @@ import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { bundleWorkflows } from '../../workers/worker';
+import { ensurePythonClient, PYTHON_CLIENTS, type PythonClient } from './python-clients';
 
 /**
  * Once per `npm test`: find or build the Temporal CLI, start a real dev server on a fresh SQLite file,
@@ -45,4 +46,9 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, (await bundleWorkflows()).code);
   process.env.HOLDPOINT_TEST_BUNDLE = bundlePath;
+
+  // The vendors' Python clients the faces are tested with (cached in .clients/ after the first run).
+  for (const name of Object.keys(PYTHON_CLIENTS) as PythonClient[]) {
+    process.env[`HOLDPOINT_TEST_PY_${name.toUpperCase()}`] = await ensurePythonClient(root, name, logger);
+  }
 }
