@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '.temporal/', '.scratch/', 'coverage/', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', '.temporal/', '.clients/', '.scratch/', 'coverage/', 'jest.config.js', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
