@@ -8,6 +8,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(ai|@ai-sdk|@vercel/oidc|@standard-schema|@workflow|eventsource-parser|zod)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Caches of built tools and clients (and their thousands of files) are not part of the project.
+  modulePathIgnorePatterns: ['<rootDir>/.clients/', '<rootDir>/.scratch/', '<rootDir>/.temporal/', '<rootDir>/.data/', '<rootDir>/dist/'],
   // One real Temporal dev server for the whole run; each test file brings its own worker and gateway.
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
