@@ -47,7 +47,9 @@ export function createGateway({ core, keys, logger, defaultWaitMs = 20_000, hear
   app.use('/integrations/slack', slackRouter({ core, keys, logger, signingSecret: slack?.signingSecret, client: slack?.client, users: slack?.users ?? {} }));
   app.use(express.json({ limit: '1mb' }));
   app.use('/v1', v1Router({ core, keys, logger, defaultWaitMs, live }));
-  app.use('/agents/hitl', aipRouter({ core, keys, logger }));
+  const aip = aipRouter({ core, keys, logger, live });
+  app.use('/agents/hitl', aip.hitl);
+  app.use(aip.agents);
   // AgentOS serves at the root of its base URL (Agno's client has no prefix), so it is mounted last.
   const agentOs = { core, keys, logger, registry: streams, heartbeatMs, defaultWaitMs };
   app.use(agentOsRouter(agentOs));

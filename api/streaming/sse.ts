@@ -13,6 +13,8 @@ export interface SseFrame {
   id?: string | number;
   event?: string;
   data: unknown;
+  /** `data` is written as it is (a string such as `[DONE]`), not as JSON. */
+  raw?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export class SseStream {
     let text = '';
     if (frame.id !== undefined) text += `id: ${frame.id}\n`;
     if (frame.event) text += `event: ${frame.event}\n`;
-    text += `data: ${JSON.stringify(frame.data)}\n\n`;
+    text += `data: ${frame.raw ? String(frame.data) : JSON.stringify(frame.data)}\n\n`;
     if (this.res.write(text)) return;
     await this.drained();
   }

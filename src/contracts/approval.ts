@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from './approval-states';
-import { PauseRules, RunStatus } from './run';
+import { Pause, PauseRules, RunStatus } from './run';
 
 /** The inbox's states of a pause (`expired` = timed out). */
 export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
@@ -21,6 +21,8 @@ export const ApprovalItem = z.object({
   review: z.unknown().optional(),
   /** What the step refers to (its `context` expression); `{"_truncated": true}` in listings when large. */
   context: z.unknown().optional(),
+  /** For a pause an agent's tool call raised: the call (tool, arguments, what the person is asked to do). */
+  tool: Pause.shape.tool,
   status: ApprovalStatus,
   created_at: z.string(),
   timeout_at: z.string().optional(),

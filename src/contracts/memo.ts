@@ -20,6 +20,7 @@ export const PauseSummary = Pause.pick({
   created_at: true,
   timeout_at: true,
   on_timeout: true,
+  tool: true,
 }).extend({
   input_schema: z.unknown().optional(),
   questions: z.unknown().optional(),

@@ -187,6 +187,7 @@ function toItem(run: RunSide, pause: PauseSummary, actor: Principal): ApprovalIt
     ...(pause.questions !== undefined ? { questions: pause.questions } : {}),
     ...(pause.review ? { review: pause.review } : {}),
     ...(pause.context !== undefined ? { context: pause.context } : {}),
+    ...(pause.tool ? { tool: pause.tool } : {}),
     status,
     created_at: pause.created_at,
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),

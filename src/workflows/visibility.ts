@@ -100,6 +100,7 @@ function summarise(pause: Pause): PauseSummary {
     type: pause.type,
     ...(pause.title ? { title: pause.title } : {}),
     message: pause.message,
+    ...(pause.tool ? { tool: { ...pause.tool, args: capped(pause.tool.args, CONTEXT_LIMIT) as Record<string, unknown> } } : {}),
     ...(pending
       ? {
           ...(pause.options ? { options: pause.options } : {}),

@@ -81,9 +81,11 @@ describe('GL AIP face', () => {
   it('answers errors as {"error": ...} with AIP\'s status codes', async () => {
     const { requestId } = await begin();
     const bad = await decide({ request_id: requestId, decision: 'maybe' }).expect(400);
-    expect(bad.body).toEqual({ error: 'decision must be one of approved, rejected, skipped (got "maybe")' });
+    const message = 'decision must be one of approved, rejected, skipped (got "maybe")';
+    // `message` repeats it for GL AIP's Python client, which reads that key.
+    expect(bad.body).toEqual({ error: message, message });
     const unknown = await decide({ request_id: 'wfr_NOPE.tool.1', decision: 'approved' }).expect(404);
-    expect(unknown.body).toEqual({ error: expect.stringContaining('no run') });
+    expect(unknown.body).toEqual({ error: expect.stringContaining('no run'), message: unknown.body.error });
     const missing = await decide({ decision: 'approved' }).expect(422);
     expect(missing.body.detail[0]).toMatchObject({ loc: ['body', 'request_id'] });
     await decide({ request_id: requestId, decision: 'approved' }, keyOf('viewer')).expect(403);
