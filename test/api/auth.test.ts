@@ -33,7 +33,7 @@ describe('API keys and roles', () => {
     await anonymous.get('/readyz').expect(200);
     // The GL AIP face answers in its own shape.
     const aip = await anonymous.get('/agents/hitl/pending').expect(401);
-    expect(aip.body).toEqual({ error: expect.stringContaining('X-API-Key') });
+    expect(aip.body).toEqual({ error: expect.stringContaining('X-API-Key'), message: aip.body.error });
   });
 
   it('lets each role do its own work and answers 403 naming the roles otherwise', async () => {
