@@ -4,6 +4,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleO
 import { createModelActivities } from '../src/activities/agent/model';
 import { exampleHandlers } from '../src/activities/handlers';
 import { createNotifyActivities } from '../src/activities/notify';
+import { createPolicyActivities } from '../src/activities/policies';
 import { createSlackActivities } from '../src/activities/slack';
 import { SubscriptionCache } from '../src/activities/subscriptions';
 import { createTaskActivities, type TaskHandlers } from '../src/activities/tasks';
@@ -43,6 +44,9 @@ export const PRELOADED_MODULES = [
     'contracts/slack',
     'contracts/agent',
     'contracts/definition-registry',
+    'contracts/interaction',
+    'contracts/policies',
+    'contracts/numeric-id',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];
@@ -112,6 +116,7 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
       ...createDeliveryActivities({ subscriptions, secretKey: live.secretKey, targets: new TargetPolicy(live.allowedHosts), timeoutMs: live.webhookTimeoutMs }),
       ...createSlackActivities({ slack }),
       ...createModelActivities({ env: options.modelEnv ?? process.env }),
+      ...createPolicyActivities({ client, taskQueue }),
     },
     ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
     shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',

@@ -30,6 +30,8 @@ const Decision = z.strictObject({
   comment: z.string().max(4_000).optional(),
   digest: z.string().optional(),
   idempotency_key: z.string().min(1).max(255).optional(),
+  /** Allowing a permission gate: also allow the tool for the rest of the run and the end user's later runs. */
+  remember: z.boolean().optional(),
 });
 
 export const DecisionBody = Decision.refine((d) => d.value !== undefined || d.action === 'skip', { message: 'is required', path: ['value'] });

@@ -7,6 +7,7 @@ import type { Logger } from '../../src/logger';
 import { approvalRoutes } from './approvals';
 import { auditRoutes } from './audit';
 import { eventRoutes, type LiveRouteOptions } from './events';
+import { policyRoutes } from './policies';
 import { runRoutes } from './runs';
 import { webhookRoutes } from './webhooks';
 import { workflowRoutes } from './workflows';
@@ -30,6 +31,7 @@ export function v1Router({ core, keys, logger, defaultWaitMs, live }: V1Options)
   router.use(approvalRoutes(core, defaultWaitMs));
   router.use(auditRoutes(core));
   router.use(workflowRoutes(core));
+  router.use(policyRoutes(core));
   router.use(notFoundRoute());
   router.use(errorBoundary(logger));
   return router;

@@ -8,7 +8,7 @@ import { IdempotencyKey, NameParams, RunParams } from './params';
 import { presentRun, presentRunResponse, presentSummary } from './present';
 import { resumeDecision } from './resume';
 import { streamRun } from './run-stream';
-import { CancelBody, ListQuery, ResumeBody, StartBody, WaitQuery } from './schemas';
+import { CancelBody, ListQuery, PermissionModeBody, ResumeBody, StartBody, WaitQuery } from './schemas';
 
 /** Seed 002's run routes: start, resume (either answered once the run settles, or streamed), read, list, cancel. */
 export function runRoutes(core: Core, defaultWaitMs: number, live: LiveRouteOptions): Router {
@@ -21,7 +21,19 @@ export function runRoutes(core: Core, defaultWaitMs: number, live: LiveRouteOpti
     const idempotencyKey = parse(IdempotencyKey, req.get('idempotency-key'), 'headers');
     const caller = actor(req);
     const { run, created } = await core.runs.start(
-      { workflow: name, task: body.input.task, state: body.input.state, idempotencyKey, customer: body.customer, version: body.version, waitMs: body.stream ? 0 : wait },
+      {
+        workflow: name,
+        task: body.input.task,
+        state: body.input.state,
+        idempotencyKey,
+        customer: body.customer,
+        version: body.version,
+        userId: body.user_id,
+        ...(body.human_in_the_loop !== undefined || body.permission_mode !== undefined
+          ? { interaction: { human_in_the_loop: body.human_in_the_loop ?? false, permission_mode: body.permission_mode ?? 'autonomous' } }
+          : {}),
+        waitMs: body.stream ? 0 : wait,
+      },
       caller,
     );
     if (!created) res.setHeader('Idempotent-Replayed', 'true');
@@ -70,6 +82,12 @@ export function runRoutes(core: Core, defaultWaitMs: number, live: LiveRouteOpti
   router.get('/workflow-runs/:runId', async (req, res) => {
     const { runId } = parse(RunParams, req.params, 'params');
     res.json(presentRun(await core.runs.get(runId, actor(req))));
+  });
+
+  router.patch('/workflow-runs/:runId/permission-mode', async (req, res) => {
+    const { runId } = parse(RunParams, req.params, 'params');
+    const { permission_mode } = parse(PermissionModeBody, req.body, 'body');
+    res.json(presentRun(await core.runs.setPermissionMode(runId, permission_mode, actor(req), 'rest')));
   });
 
   router.delete('/workflow-runs/:runId', async (req, res) => {

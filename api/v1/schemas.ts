@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_MODES } from '../../src/contracts/interaction';
 import { MAX_WAIT_MS } from '../../src/contracts/decision';
 import { durationToMs } from '../../src/contracts/duration';
 import { RunStatus } from '../../src/contracts/run';
@@ -33,6 +34,11 @@ export const StartBody = z.strictObject({
   /** Caller context; `customer` labels the run for filtering. */
   context: z.record(z.string(), z.unknown()).optional(),
   customer: Label.optional(),
+  /** The end user the run acts for (pre-approvals are per end user). */
+  user_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/, 'must be 1-200 letters, digits or "_.:@-"').optional(),
+  /** A person answers the agent's questions (and, by permission mode, gates or plans). @default false */
+  human_in_the_loop: z.boolean().optional(),
+  permission_mode: z.enum(PERMISSION_MODES, { error: `must be one of ${PERMISSION_MODES.join(', ')}` }).optional(),
 });
 export type StartBody = z.infer<typeof StartBody>;
 
@@ -71,3 +77,7 @@ export const EventsQueryParams = z.strictObject({
 });
 
 export const CancelBody = z.strictObject({ reason: z.string().max(4_000).optional() }).optional();
+
+export const PermissionModeBody = z.strictObject({
+  permission_mode: z.enum(PERMISSION_MODES, { error: `is required: one of ${PERMISSION_MODES.join(', ')}` }),
+});

@@ -2,6 +2,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { APPROVE_OPTION, Definition, DEFAULT_OPTIONS, REJECT_OPTION, type AgentStep, type AgentTool, type PauseStep, type Step } from '../contracts/definition';
 import { durationToMs } from '../contracts/duration';
 import { ErrorType, HoldpointError } from '../contracts/errors';
+import { ASK_USER_TOOL } from '../contracts/interaction';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
 
 /** One thing wrong with a definition, located by step and field. */
@@ -198,7 +199,10 @@ function checkAgent(step: AgentStep, path: string, at: (field: string) => Omit<D
   });
   (step.script ?? []).forEach((turn, i) => {
     for (const call of turn.tool_calls ?? []) {
-      if (!tools.has(call.name)) problems.push({ path: `${path}.script[${i}]`, field: `script[${i}].tool_calls`, step: step.name, message: `calls "${call.name}", which is not a tool of the step` });
+      // The question tool is built in (offered while a person is in the loop).
+      if (!tools.has(call.name) && call.name !== ASK_USER_TOOL) {
+        problems.push({ path: `${path}.script[${i}]`, field: `script[${i}].tool_calls`, step: step.name, message: `calls "${call.name}", which is not a tool of the step` });
+      }
     }
   });
 }

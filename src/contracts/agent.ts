@@ -29,6 +29,11 @@ export interface ScriptedTurn {
   text?: string;
   /** A structured answer (steps with an output schema). */
   object?: unknown;
+  /**
+   * A plan, for permission mode `plan`: the n-th planning call answers the n-th plan turn (a plan made
+   * from the script's tool calls when there is none). Other calls skip plan turns.
+   */
+  plan?: string;
 }
 
 /** A message of the conversation, in the AI SDK's `ModelMessage` shape (plain JSON). */
@@ -52,6 +57,8 @@ export interface ModelCallInput {
   script?: ScriptedTurn[];
   /** @default 4096 */
   max_output_tokens?: number;
+  /** `plan`: the planning call of permission mode `plan` (no tools; the answer is the plan). */
+  purpose?: 'plan';
 }
 
 export interface ToolCall {
@@ -86,8 +93,22 @@ export interface ToolCallRecord extends ToolCall {
   /** The pause the call waited on, when the tool asks a person first. */
   request_id?: string;
   decided_by?: string;
+  /** Why a call ran without a person when the permission mode gates tools: `remembered` or `policy:<id>`. */
+  allowed_by?: string;
   started_at: string;
   ended_at?: string;
+}
+
+/** One revision of an agent's plan (permission mode `plan`) and what the person answered. */
+export interface PlanRecord {
+  revision: number;
+  text: string;
+  request_id: string;
+  /** `approved`, or `revised` with the feedback the agent re-planned on. */
+  outcome?: 'approved' | 'revised';
+  feedback?: string;
+  decided_by?: string;
+  decided_at?: string;
 }
 
 /** An agent step's loop between model calls, carried by continue-as-new. */
@@ -103,6 +124,8 @@ export interface AgentLoopState {
   calls: ToolCallRecord[];
   usage: { input_tokens: number; output_tokens: number };
   text: string;
+  /** Permission mode `plan`: the planning conversation until a plan is approved, and every revision. */
+  planning?: { messages: ModelMessage[]; plans: PlanRecord[]; done: boolean };
 }
 
 /** What an agent step outputs. */
@@ -114,10 +137,12 @@ export interface AgentOutput {
   tool_calls: ToolCallRecord[];
   model_calls: number;
   usage: { input_tokens: number; output_tokens: number };
+  /** Permission mode `plan`: each revision of the plan and its outcome. */
+  plans?: PlanRecord[];
 }
 
 /** Tool pause kinds, as Agno names its tool HITL flags. */
-export type ToolHitl = 'confirmation' | 'user_input' | 'external_execution';
+export type ToolHitl = 'confirmation' | 'user_input' | 'external_execution' | 'question';
 
 /** What a pause raised by a tool carries besides the usual pause fields. */
 export interface ToolPauseInfo {
@@ -129,6 +154,8 @@ export interface ToolPauseInfo {
   approval?: 'required' | 'audit';
   /** For `user_input`: the fields the person fills. */
   user_input_fields?: string[];
+  /** `permission_mode`: a gate the run's permission mode added (not the definition). */
+  gate?: 'permission_mode';
   /** The agent step's model and turn, for UIs. */
   agent_step: string;
 }

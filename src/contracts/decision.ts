@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_MODES } from './interaction';
 
 /** The longest a caller may ask a decision or start to wait for the run's next pause or its end. */
 export const MAX_WAIT_MS = 300_000;
@@ -32,6 +33,8 @@ export const DecisionRequest = z
     idempotency_key: z.string().min(1).max(255).optional(),
     /** Which door the decision came through (`rest`, `aip`, `slack`, ...), set by the gateway; recorded with it. */
     via: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case label such as "rest" or "slack"').optional(),
+    /** For an allowed tool gate: allow the tool for the rest of the run and the end user's later runs. */
+    remember: z.boolean().optional(),
     /** Update only: how long to wait for the run's next pause or its end before answering. @default 0 */
     wait_ms: z.number().int().min(0).max(MAX_WAIT_MS).optional(),
   })
@@ -54,6 +57,14 @@ export const CancelRequest = z.strictObject({
   reason: z.string().max(4_000).optional(),
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
+
+/** Switch a run's permission mode; `autonomous` allows the tool gates it is waiting on. */
+export const PermissionModeRequest = z.strictObject({
+  permission_mode: z.enum(PERMISSION_MODES, { error: `must be one of ${PERMISSION_MODES.join(', ')}` }),
+  by: z.string().min(1).max(200).optional(),
+  via: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).optional(),
+});
+export type PermissionModeRequest = z.infer<typeof PermissionModeRequest>;
 
 export const EventsQuery = z.strictObject({
   after: z.number().int().min(0).optional(),

@@ -254,8 +254,10 @@ export const ScriptedTurnSpec = z
     tool_calls: z.array(z.strictObject({ name: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) })).min(1).optional(),
     text: z.string().max(20_000).optional(),
     object: z.unknown().optional(),
+    /** A plan (permission mode `plan`); planning calls take plan turns in order, other calls skip them. */
+    plan: z.string().min(1).max(20_000).optional(),
   })
-  .refine((t) => [t.tool_calls, t.text, t.object].filter((v) => v !== undefined).length === 1, 'a turn is tool_calls, text or object');
+  .refine((t) => [t.tool_calls, t.text, t.object, t.plan].filter((v) => v !== undefined).length === 1, 'a turn is tool_calls, text, object or plan');
 
 /** A tool an agent may call: a registered handler, or one a person or the caller carries out. */
 export const AgentTool = z.strictObject({
@@ -312,6 +314,8 @@ export const AgentStep = z.strictObject({
   script: z.array(ScriptedTurnSpec).max(100).optional(),
   /** Longest one model call may take. @default "2m" */
   model_timeout: Duration.optional(),
+  /** How long the agent's clarifying questions wait before going on with their "(Recommended)" options (when every question has one). @default "10m" */
+  question_timeout: Duration.optional(),
   /** Most tokens one model answer may use. @default 4096 */
   max_output_tokens: z.number().int().min(1).max(200_000).optional(),
   retry: StepRetry.optional(),

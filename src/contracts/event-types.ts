@@ -23,6 +23,7 @@ export const NOTABLE_EVENT_TYPES: readonly RunEventType[] = [
   'timed_out',
   'step_failed',
   'cancel_requested',
+  'permission_mode_changed',
   'run_completed',
   'run_failed',
   'run_cancelled',

@@ -20,6 +20,8 @@ export const RunEventType = z.enum([
   'decision_rejected',
   'timed_out',
   'cancel_requested',
+  /** The run's permission mode changed (and, switching to autonomous, the gates it allowed). */
+  'permission_mode_changed',
   'continued_as_new',
   'run_completed',
   'run_failed',

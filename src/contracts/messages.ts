@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AwaitSettledRequest, CancelRequest, DecisionRequest, EventsQuery } from './decision';
+import type { AwaitSettledRequest, CancelRequest, DecisionRequest, EventsQuery, PermissionModeRequest } from './decision';
 import type { RunEvent } from './events';
 import type { AuditEntry, RunView } from './run';
 
@@ -20,6 +20,9 @@ export const awaitSettledUpdate = defineUpdate<RunView, [AwaitSettledRequest]>('
 
 /** Records who cancels and why; the caller then cancels the workflow execution. */
 export const requestCancelUpdate = defineUpdate<RunView, [CancelRequest]>('requestCancel');
+
+/** Switches the permission mode of the run's agent steps; `autonomous` allows the tool gates it waits on. */
+export const setPermissionModeUpdate = defineUpdate<RunView, [PermissionModeRequest]>('setPermissionMode');
 
 /** The run's current state. */
 export const getRunQuery = defineQuery<RunView>('getRun');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Definition, JsonSchema, Question } from './definition';
+import { PERMISSION_MODES } from './interaction';
 
 /** A run's status, as seed 002 names them, plus `cancelled`. */
 export const RunStatus = z.enum(['running', 'paused', 'completed', 'failed', 'cancelled']);
@@ -46,6 +47,8 @@ export const DecisionRecord = z.object({
   idempotency_key: z.string().optional(),
   /** How many votes the pause took, when it needed more than one. */
   votes: z.number().int().optional(),
+  /** An allowed tool gate: allow the tool for the rest of the run and for the end user's later runs. */
+  remember: z.boolean().optional(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecord>;
 
@@ -61,6 +64,7 @@ export const Vote = z.object({
   channel: DecisionChannel,
   via: z.string().optional(),
   idempotency_key: z.string().optional(),
+  remember: z.boolean().optional(),
 });
 export type Vote = z.infer<typeof Vote>;
 
@@ -73,6 +77,13 @@ export const PauseRules = z.object({
   allow_skip: z.boolean(),
 });
 export type PauseRules = z.infer<typeof PauseRules>;
+
+/** How people take part in a run's agent steps (see interaction.ts for the table of modes). */
+export const Interaction = z.object({
+  human_in_the_loop: z.boolean(),
+  permission_mode: z.enum(PERMISSION_MODES),
+});
+export type Interaction = z.infer<typeof Interaction>;
 
 /** A pending action (or one that was), the unit people decide on. */
 export const Pause = z.object({
@@ -97,12 +108,16 @@ export const Pause = z.object({
       call_id: z.string(),
       name: z.string(),
       args: z.record(z.string(), z.unknown()),
-      hitl: z.enum(['confirmation', 'user_input', 'external_execution']),
+      hitl: z.enum(['confirmation', 'user_input', 'external_execution', 'question']),
+      /** `permission_mode`: a gate the run's permission mode added (not the definition). */
+      gate: z.literal('permission_mode').optional(),
       approval: z.enum(['required', 'audit']).optional(),
       user_input_fields: z.array(z.string()).optional(),
       agent_step: z.string(),
     })
     .optional(),
+  /** A plan approval (permission mode `plan`): which revision of the agent's plan this is. */
+  plan: z.object({ revision: z.number().int().positive(), agent_step: z.string() }).optional(),
   /** Who may decide now (empty: anyone with the approver role); escalation may change it. */
   assignees: z.array(z.string()),
   rules: PauseRules,
@@ -132,7 +147,7 @@ export const Pause = z.object({
 export type Pause = z.infer<typeof Pause>;
 
 /** What the audit trail records. */
-export const AuditEntryType = z.enum(['requested', 'reminded', 'escalated', 'voted', 'decided', 'refused', 'timed_out', 'skipped', 'cancelled']);
+export const AuditEntryType = z.enum(['requested', 'reminded', 'escalated', 'voted', 'decided', 'refused', 'timed_out', 'skipped', 'cancelled', 'permission_mode_changed']);
 export type AuditEntryType = z.infer<typeof AuditEntryType>;
 
 /**
@@ -218,6 +233,8 @@ export const RunInput = z.object({
   user_id: z.string().optional(),
   started_at: z.string(),
   settings: RunSettings,
+  /** How people take part in the run's agent steps. @default no person in the loop, autonomous */
+  interaction: Interaction.optional(),
   /** Set only by continue-as-new: everything the previous execution knew. */
   carried: z.unknown().optional(),
 });
@@ -245,6 +262,8 @@ export const RunView = z.object({
   customer: z.string().optional(),
   session_id: z.string().optional(),
   user_id: z.string().optional(),
+  /** How people take part in its agent steps now (the permission mode can change while it runs). */
+  interaction: Interaction,
   started_at: z.string(),
   updated_at: z.string(),
   ended_at: z.string().optional(),

@@ -38,6 +38,8 @@ export const SearchAttributes = {
   session: defineSearchAttributeKey('HoldpointSession', SearchAttributeType.KEYWORD),
   /** The end user the run acts for (m8tes' and AgentOS' `user_id`), not the principal that started it. */
   endUser: defineSearchAttributeKey('HoldpointEndUser', SearchAttributeType.KEYWORD),
+  /** A stable integer alias of the run id (APIs with numeric ids: m8tes); see lib/numeric-id.ts. */
+  number: defineSearchAttributeKey('HoldpointRunNumber', SearchAttributeType.INT),
   /** Who the run's pauses are assigned to: `user:<id>`, `group:<id>`, or `*` for anyone. */
   assignees: defineSearchAttributeKey('HoldpointAssignees', SearchAttributeType.KEYWORD_LIST),
   /** The states of the run's pauses: pending, decided, expired, skipped, cancelled. */

@@ -10,6 +10,7 @@ import { authorize } from './authorize';
 import { CrossRunFeed } from './cross-run-feed';
 import { Definitions } from './definitions';
 import { RunFeed } from './event-feed';
+import { Policies } from './policies';
 import { listRuns, type ListRunsParams, type RunPage } from './listing';
 import { RunService, type RunServiceOptions } from './runs';
 import { WebhookService } from './webhooks';
@@ -20,6 +21,7 @@ export type { BulkItem, BulkResult, InboxParams, InboxPage } from './approvals';
 export type { AuditListParams } from './audit';
 export type { CrossRunFilter, CrossRunItem } from './cross-run-feed';
 export type { ListedDefinition, ResolvedDefinition } from './definitions';
+export type { PolicyScopeFilter } from './policies';
 export { parseRequestId } from './ids';
 
 /** Settings of the live parts: the event feeds and webhooks. */
@@ -53,6 +55,8 @@ export interface Core {
   webhooks: WebhookService;
   /** Definitions loaded at start-up and registered at runtime. */
   definitions: Definitions;
+  /** Tool pre-approvals per end user and account (permission mode `approval`). */
+  policies: Policies;
   catalog: DefinitionCatalog;
   client: Client;
   taskQueue: string;
@@ -100,6 +104,7 @@ export function createCore(options: CoreOptions): Core {
     crossRun,
     webhooks,
     definitions,
+    policies: new Policies(client, taskQueue),
     catalog,
     client,
     taskQueue,

@@ -7,7 +7,9 @@ import type { Principal } from '../contracts/principal';
 import type { RunInput, RunView, RunWorkflow } from '../contracts/run';
 import { RUN_MEMO_KEY, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import { digestOf as contentHash } from '../lib/digest';
+import { DEFAULT_INTERACTION, interactionProblem } from '../contracts/interaction';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
+import { numericId } from '../contracts/numeric-id';
 import type { StartRunParams } from './runs';
 
 export interface StartPlan {
@@ -45,6 +47,9 @@ export function prepareStart(plan: StartPlan): {
       });
     }
   }
+  const interaction = params.interaction ?? DEFAULT_INTERACTION;
+  const problem = interactionProblem(interaction);
+  if (problem) throw new HoldpointError(ErrorType.InvalidRequest, problem, { field: 'permission_mode', rule: 'human_in_the_loop' });
   const input: RunInput = {
     run_id: runId,
     definition,
@@ -57,6 +62,7 @@ export function prepareStart(plan: StartPlan): {
     ...(params.sessionId ? { session_id: params.sessionId } : {}),
     ...(params.userId ? { user_id: params.userId } : {}),
     started_at: startedAt,
+    ...(params.interaction ? { interaction: params.interaction } : {}),
     settings: {
       max_lifetime_ms: definition.max_lifetime ? durationToMs(definition.max_lifetime) : plan.maxRunLifetimeMs,
       ...(plan.continueAsNewAfterEvents ? { continue_as_new_after_events: plan.continueAsNewAfterEvents } : {}),
@@ -70,6 +76,7 @@ export function prepareStart(plan: StartPlan): {
     version: plan.revision ?? null,
     session: params.sessionId ?? null,
     user: params.userId ?? null,
+    ...(params.interaction ? { interaction: params.interaction } : {}),
   });
   const initialMemo: RunMemo = {
     workflow: definition.name,
@@ -101,6 +108,7 @@ export function prepareStart(plan: StartPlan): {
       ...(params.sessionId ? [{ key: SearchAttributes.session, value: params.sessionId }] : []),
       ...(params.userId ? [{ key: SearchAttributes.endUser, value: params.userId }] : []),
       { key: SearchAttributes.startedBy, value: actor.id },
+      { key: SearchAttributes.number, value: numericId(runId) },
     ],
     memo: { [RUN_MEMO_KEY]: initialMemo, [START_REQUEST_MEMO_KEY]: { request_hash: requestHash } },
     staticSummary: oneLine(`${definition.name}: ${params.task}`, 200),
@@ -129,6 +137,7 @@ export function initialView(input: RunInput): RunView {
     ...(input.customer ? { customer: input.customer } : {}),
     ...(input.session_id ? { session_id: input.session_id } : {}),
     ...(input.user_id ? { user_id: input.user_id } : {}),
+    interaction: input.interaction ?? DEFAULT_INTERACTION,
     started_at: input.started_at,
     updated_at: input.started_at,
     last_event_seq: 0,

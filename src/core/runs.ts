@@ -11,10 +11,12 @@ import {
   getEventsQuery,
   getRunQuery,
   requestCancelUpdate,
+  setPermissionModeUpdate,
 } from '../contracts/messages';
-import type { AuditEntry, RunView, RunWorkflow } from '../contracts/run';
+import type { AuditEntry, Interaction, RunView, RunWorkflow } from '../contracts/run';
 import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import type { DefinitionCatalog } from '../catalog/registry';
+import { DEFAULT_INTERACTION, type PermissionMode } from '../contracts/interaction';
 import type { ResolvedDefinition } from './definitions';
 import type { Logger } from '../logger';
 import { authorize } from './authorize';
@@ -58,6 +60,8 @@ export interface StartRunParams {
   sessionId?: string | undefined;
   /** The end user the run acts for (m8tes' and AgentOS' `user_id`). */
   userId?: string | undefined;
+  /** How people take part in its agent steps. @default no person in the loop, autonomous */
+  interaction?: Interaction | undefined;
 }
 
 export interface StartRunResult {
@@ -75,6 +79,8 @@ export class RunService {
   private readonly clock: () => Date;
   private readonly readTimeoutMs: number;
   readonly refusals: RefusalLog;
+  /** Run numbers already resolved (an alias never changes). */
+  private readonly numbers = new Map<number, string>();
 
   constructor(private readonly options: RunServiceOptions) {
     this.client = options.client;
@@ -253,6 +259,47 @@ export class RunService {
     return this.decide(parsed.runId, { ...input, request_id: requestId }, waitMs, actor);
   }
 
+  /**
+   * Switches the permission mode of the run's agent steps. Deciding rights are needed: switching to
+   * `autonomous` allows the tool gates the run waits on (in the caller's name).
+   */
+  async setPermissionMode(runId: string, mode: PermissionMode, actor: Principal, via?: string): Promise<RunView> {
+    authorize(actor, 'decide');
+    try {
+      return await this.client.workflow.getHandle(runId).executeUpdate(setPermissionModeUpdate, { args: [{ permission_mode: mode, by: actor.id, ...(via ? { via } : {}) }] });
+    } catch (err) {
+      const mapped = fromTemporal(err, runId);
+      const ended = await this.endedRun(runId, mapped);
+      if (ended) throw new HoldpointError(ErrorType.RunEnded, `run ${runId} has ${ended.status}; its permission mode no longer matters`, { status: ended.status });
+      throw mapped;
+    }
+  }
+
+  /**
+   * The run a numeric alias stands for (APIs whose ids are numbers). Visibility may lag a start by a
+   * moment, so a miss is asked again briefly; an alias once found never changes, so it is cached.
+   */
+  async byNumber(number: number, actor: Principal): Promise<string> {
+    authorize(actor, 'read');
+    const cached = this.numbers.get(number);
+    if (cached) return cached;
+    const query = `WorkflowType = '${RUN_WORKFLOW_TYPE}' AND HoldpointRunNumber = ${number} AND TaskQueue = '${this.options.taskQueue}'`;
+    const deadline = Date.now() + 3_000;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 800)) {
+      const ids = new Set<string>();
+      for await (const execution of this.client.workflow.list({ query, pageSize: 10 })) ids.add(execution.workflowId);
+      if (ids.size > 1) throw new HoldpointError(ErrorType.IdempotencyConflict, `run number ${number} is ambiguous (${[...ids].join(', ')}); use the run id`, { run_ids: [...ids] });
+      const [found] = ids;
+      if (found) {
+        if (this.numbers.size >= 10_000) this.numbers.delete(this.numbers.keys().next().value!);
+        this.numbers.set(number, found);
+        return found;
+      }
+      if (Date.now() + delay > deadline) throw new HoldpointError(ErrorType.NotFound, `no run numbered ${number}`, { run: number });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
   /** Records who cancels and why, cancels the execution, and answers with the cancelled run. */
   async cancel(runId: string, reason: string | undefined, actor: Principal): Promise<RunView> {
     authorize(actor, 'cancel');
@@ -311,13 +358,13 @@ export class RunService {
     try {
       const description = await handle.describe();
       if (description.type !== RUN_WORKFLOW_TYPE) throw notFound(runId);
-      if (description.status.name === 'COMPLETED') return (await handle.result()) as RunView;
+      if (description.status.name === 'COMPLETED') return recorded((await handle.result()) as RunView);
       if (description.status.name === 'FAILED') {
         try {
           await handle.result();
         } catch (err) {
           const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-          if (cause instanceof ApplicationFailure && cause.details?.[1]) return cause.details[1] as RunView;
+          if (cause instanceof ApplicationFailure && cause.details?.[1]) return recorded(cause.details[1] as RunView);
         }
       }
       return undefined;
@@ -337,4 +384,9 @@ export class RunService {
       );
     }
   }
+}
+
+/** A view recorded in a run's history by an older version, with the fields it did not have yet. */
+function recorded(view: RunView): RunView {
+  return { ...view, interaction: view.interaction ?? DEFAULT_INTERACTION };
 }

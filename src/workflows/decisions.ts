@@ -58,6 +58,9 @@ export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
     return { request, pause, duplicate: false };
   }
   checkValue(pause, request.value);
+  if (request.remember && !pause.tool?.gate) {
+    reject(ErrorType.InvalidRequest, `remember applies to the tool gates a permission mode puts up; step "${pause.step}" is not one`, { field: 'remember' });
+  }
   if (isApproval(pause)) checkApprovalRules(pause, request);
   return { request, pause, duplicate: false };
 }

@@ -6,3 +6,4 @@ export { holdpointEventBus } from './event-bus';
 export { holdpointWebhookDelivery } from './webhook-delivery';
 export { holdpointSlackThread } from './slack-thread';
 export { holdpointDefinition } from './definition-entity';
+export { holdpointToolPolicies } from './policies';

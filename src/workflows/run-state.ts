@@ -4,6 +4,7 @@ import type {
   AuditEntryType,
   DecisionRecord,
   Frame,
+  Interaction,
   Pause,
   RunError,
   RunInput,
@@ -14,6 +15,7 @@ import type {
 } from '../contracts/run';
 import type { AgentLoopState } from '../contracts/agent';
 import type { Step } from '../contracts/definition';
+import { DEFAULT_INTERACTION } from '../contracts/interaction';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { digestOf } from '../lib/digest';
 import { isApproval } from './decisions';
@@ -42,6 +44,8 @@ export interface RunData {
   notified_seq?: number;
   /** Agent steps in progress: their conversation and pending tool calls, by step name. */
   agents?: Record<string, AgentLoopState>;
+  /** How people take part in agent steps now, and the tools allowed with `remember` in this run. */
+  interaction?: Interaction & { remembered: string[] };
 }
 
 /** Audit fields a caller gives; sequence, time, run, chain and hashes are filled in. */
@@ -73,6 +77,17 @@ export class RunState {
       pause_counts: {},
       audit: [],
     };
+  }
+
+  /** The run's interaction settings (permission mode and what `remember` allowed), created on first use. */
+  get interaction(): Interaction & { remembered: string[] } {
+    return (this.data.interaction ??= { ...(this.input.interaction ?? DEFAULT_INTERACTION), remembered: [] });
+  }
+
+  /** The same, read-only (for validators and queries, which must not change state). */
+  currentInteraction(): Interaction {
+    const { human_in_the_loop, permission_mode } = this.data.interaction ?? this.input.interaction ?? DEFAULT_INTERACTION;
+    return { human_in_the_loop, permission_mode };
   }
 
   get runId(): string {
@@ -282,6 +297,7 @@ export class RunState {
       ...(input.customer ? { customer: input.customer } : {}),
       ...(input.session_id ? { session_id: input.session_id } : {}),
       ...(input.user_id ? { user_id: input.user_id } : {}),
+      interaction: this.currentInteraction(),
       started_at: input.started_at,
       updated_at: data.updated_at,
       ...(data.ended_at ? { ended_at: data.ended_at } : {}),

@@ -10,7 +10,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { AwaitSettledRequest, CancelRequest, type DecisionRequest } from '../contracts/decision';
+import { AwaitSettledRequest, CancelRequest, PermissionModeRequest, type DecisionRequest } from '../contracts/decision';
 import { ErrorType } from '../contracts/errors';
 import {
   awaitSettledUpdate,
@@ -20,7 +20,10 @@ import {
   getEventsQuery,
   getRunQuery,
   requestCancelUpdate,
+  setPermissionModeUpdate,
 } from '../contracts/messages';
+import { interactionProblem } from '../contracts/interaction';
+import { APPROVE_OPTION } from '../contracts/options';
 import type { DecisionChannel, RunInput, RunView } from '../contracts/run';
 import { checkRunInput } from './run-input';
 import { checkDecision, reject } from './decisions';
@@ -64,6 +67,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
         channel,
         ...(request.via ? { via: request.via } : {}),
         ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
+        ...(request.remember && request.value === APPROVE_OPTION ? { remember: true } : {}),
       },
       skip,
     );
@@ -123,6 +127,46 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
         if (run.ended) reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; it cannot be cancelled`, { status: run.status });
       },
       description: 'Record who cancels and why ({"by"?, "reason"?}) before the execution is cancelled.',
+    },
+  );
+
+  setHandler(
+    setPermissionModeUpdate,
+    (request) => {
+      const interaction = run.interaction;
+      const from = interaction.permission_mode;
+      interaction.permission_mode = request.permission_mode;
+      const allowed: string[] = [];
+      if (request.permission_mode === 'autonomous') {
+        // Autonomous runs tools unasked: the gates the mode put up are allowed by whoever switched.
+        for (const pause of run.pending()) {
+          if (!pause.tool?.gate) continue;
+          run.castVote(pause, {
+            value: APPROVE_OPTION,
+            ...(request.by ? { by: request.by } : {}),
+            at: new Date().toISOString(),
+            comment: 'permission mode switched to autonomous',
+            channel: 'update',
+            ...(request.via ? { via: request.via } : {}),
+          });
+          allowed.push(pause.request_id);
+        }
+      }
+      const data = { from, to: request.permission_mode, ...(allowed.length > 0 ? { allowed } : {}) };
+      run.record('permission_mode_changed', { data: { ...data, ...(request.by ? { by: request.by } : {}) } });
+      run.audit('permission_mode_changed', { ...(request.by ? { by: request.by } : {}), value: request.permission_mode, channel: 'update', data });
+      changed();
+      return run.view();
+    },
+    {
+      validator: (request) => {
+        parseOrReject(PermissionModeRequest, request);
+        if (run.ended) reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; its permission mode no longer matters`, { status: run.status });
+        if (run.data.cancel_requested) reject(ErrorType.RunEnded, `run ${run.runId} is being cancelled`, { status: 'cancelling' });
+        const problem = interactionProblem({ human_in_the_loop: run.currentInteraction().human_in_the_loop, permission_mode: request.permission_mode });
+        if (problem) reject(ErrorType.InvalidRequest, problem, { field: 'permission_mode', rule: 'human_in_the_loop' });
+      },
+      description: 'Switch the permission mode of the run\'s agent steps: {"permission_mode": "autonomous" | "approval" | "plan", "by"}; autonomous allows the tool gates waiting now.',
     },
   );
 

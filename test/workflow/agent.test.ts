@@ -15,7 +15,20 @@ const handlers: TaskHandlers = {
     effects.set(ctx.idempotencyKey, input);
     return { sent_to: input.to };
   },
+  /** A sync that hangs on its first attempt (until its worker goes away), then succeeds. */
+  syncLedger: async (input: { account: string }, ctx) => {
+    syncAttempts.push(ctx.attempt);
+    if (ctx.attempt === 1) {
+      firstSyncStarted();
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      throw new Error('the worker went away mid-sync');
+    }
+    effects.set(ctx.idempotencyKey, input);
+    return { synced: input.account };
+  },
 };
+const syncAttempts: number[] = [];
+let firstSyncStarted: () => void = () => undefined;
 
 const tools = [
   { name: 'lookup', handler: 'lookupAccount', description: 'Read an account', input_schema: { type: 'object', properties: { customer: { type: 'string' } }, required: ['customer'] } },
@@ -78,6 +91,11 @@ describe('agent steps with tools (scripted model)', () => {
           { text: 'Migration says: {{tool_result}}' },
         ]),
         withTool('agent-approval', { ...tools[1]!, approval: 'required' }, [{ tool_calls: [{ name: 'cancel', args: { customer: 'c' } }] }, { text: 'done' }]),
+        withTool(
+          'agent-sync',
+          { name: 'sync', handler: 'syncLedger', input_schema: { type: 'object', properties: { account: { type: 'string' } } }, handler_timeout: '2s', retry: { initial_interval: '100ms' } },
+          [{ tool_calls: [{ name: 'sync', args: { account: 'acme' } }] }, { text: 'Synced: {{tool_result}}' }],
+        ),
         withTool('agent-budget', tools[0]!, [0, 1, 2, 3].map(() => ({ tool_calls: [{ name: 'lookup', args: { customer: 'c' } }] })), { max_steps: 3 }),
         withTool('agent-object', tools[0]!, [{ tool_calls: [{ name: 'lookup', args: { customer: 'acme' } }] }, { object: { plan: 'pro', churn_risk: 0.2 } }], {
           output: { schema: { type: 'object', properties: { plan: { type: 'string' }, churn_risk: { type: 'number' } }, required: ['plan', 'churn_risk'] } },
@@ -195,6 +213,24 @@ describe('agent steps with tools (scripted model)', () => {
     const started = await start(stack, 'agent-object', { input: { task: 'Assess' } }).expect(200);
     expect(started.body.output.status).toBe('completed');
     expect((started.body.output.result as AgentOutput).object).toEqual({ plan: 'pro', churn_risk: 0.2 });
+  });
+
+  it('survives a worker dying while a tool runs: the call is retried and its side effect happens once', async () => {
+    effects.clear();
+    syncAttempts.length = 0;
+    const started = new Promise<void>((resolve) => (firstSyncStarted = resolve));
+    const run = await start(stack, 'agent-sync', { input: { task: 'Sync' } }, '?wait=0').expect(200);
+    await started;
+    await stack.worker.stop();
+    stack.worker = await stack.startWorker();
+    expect(await closed(stack.client, run.body.run_id)).toBe('COMPLETED');
+    const view = await stack.http('viewer').get(`/v1/workflow-runs/${run.body.run_id}`).expect(200);
+    expect((view.body.output.result as AgentOutput).text).toBe('Synced: {"synced":"acme"}');
+    expect(syncAttempts).toEqual([1, 2]);
+    expect([...effects.values()]).toEqual([{ account: 'acme' }]);
+    // One model call before the tool and one after, each recorded once; the tool's second attempt completed.
+    const history = await stack.client.workflow.getHandle(run.body.run_id).fetchHistory();
+    expect((history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length).toBe(3);
   });
 
   it('carries the conversation across continue-as-new and a worker restart while a tool waits', async () => {

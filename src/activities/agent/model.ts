@@ -72,16 +72,16 @@ export function createModelActivities(deps: ModelDeps): ModelActivities {
 }
 
 /** The AI SDK model a reference names, built from the worker's environment. */
-export function resolveModel(input: Pick<ModelCallInput, 'model' | 'script'>, env: NodeJS.ProcessEnv): { model: LanguageModelV4; label: string } {
+export function resolveModel(input: Pick<ModelCallInput, 'model' | 'script' | 'purpose'>, env: NodeJS.ProcessEnv): { model: LanguageModelV4; label: string } {
   let ref: ModelRef = input.model;
   if (ref.provider === 'default') {
-    if (!env.HOLDPOINT_MODEL) return { model: new ScriptedModel(input.script ?? []), label: 'scripted' };
+    if (!env.HOLDPOINT_MODEL) return { model: new ScriptedModel(input.script ?? [], input.purpose), label: 'scripted' };
     ref = parseModelRef(env.HOLDPOINT_MODEL);
   }
   const label = modelLabel(ref);
   switch (ref.provider) {
     case 'scripted':
-      return { model: new ScriptedModel(input.script ?? []), label };
+      return { model: new ScriptedModel(input.script ?? [], input.purpose), label };
     case 'openai':
       return {
         model: createOpenAI({ apiKey: key(env, ref.api_key_env ?? 'OPENAI_API_KEY', label), ...baseUrl(ref.base_url ?? env.OPENAI_BASE_URL) }).chat(ref.name),

@@ -13,13 +13,22 @@ export class ScriptedModel implements LanguageModelV4 {
   readonly modelId = 'scripted';
   readonly supportedUrls = {};
 
-  constructor(private readonly script: readonly ScriptedTurn[]) {}
+  constructor(
+    private readonly script: readonly ScriptedTurn[],
+    private readonly purpose?: 'plan',
+  ) {}
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const turn = options.prompt.filter((m) => m.role === 'assistant').length;
-    const step = this.script[turn] ?? { text: this.script.length === 0 ? 'Done.' : 'Done: the script has no more turns.' };
+    const acting = this.script.filter((t) => t.plan === undefined);
+    const step: ScriptedTurn =
+      this.purpose === 'plan'
+        ? { plan: this.script.filter((t) => t.plan !== undefined)[turn]?.plan ?? planFrom(acting, turn, lastUserText(options)) }
+        : (acting[turn] ?? { text: acting.length === 0 ? 'Done.' : 'Done: the script has no more turns.' });
     const content: LanguageModelV4Content[] = [];
-    if (step.tool_calls) {
+    if (step.plan !== undefined) {
+      content.push({ type: 'text', text: step.plan });
+    } else if (step.tool_calls) {
       step.tool_calls.forEach((call, i) =>
         content.push({ type: 'tool-call', toolCallId: `call_${turn + 1}_${i + 1}`, toolName: call.name, input: JSON.stringify(call.args) }),
       );
@@ -43,6 +52,21 @@ export class ScriptedModel implements LanguageModelV4 {
   doStream(): never {
     throw new Error('the scripted model does not stream');
   }
+}
+
+/** A plan made from the script's tool calls, for scripts that give none: what the agent will do, in order. */
+function planFrom(turns: readonly ScriptedTurn[], revision: number, feedback: string | undefined): string {
+  const calls = turns.flatMap((t) => t.tool_calls ?? []);
+  const lines = calls.map((c, i) => `${i + 1}. Call ${c.name} with ${JSON.stringify(c.args)}.`);
+  lines.push(`${calls.length + 1}. Report the outcome.`);
+  const header = revision === 0 ? 'Plan:' : `Plan (revision ${revision + 1}, after your feedback: "${feedback ?? ''}"):`;
+  return [header, ...lines].join('\n');
+}
+
+function lastUserText(options: LanguageModelV4CallOptions): string | undefined {
+  const last = [...options.prompt].reverse().find((m) => m.role === 'user');
+  if (!last || last.role !== 'user') return undefined;
+  return last.content.map((p) => (p.type === 'text' ? p.text : '')).join('').replace(/^Revise the plan\. Feedback: /, '');
 }
 
 function lastToolResult(options: LanguageModelV4CallOptions): string {

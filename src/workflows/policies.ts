@@ -1,0 +1,58 @@
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { ErrorType } from '../contracts/errors';
+import type { ToolPolicy } from '../contracts/interaction';
+import { getPoliciesQuery, grantPolicyUpdate, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, type PoliciesInput, type PoliciesSummary } from '../contracts/policies';
+
+const HISTORY_LIMIT = 2_000;
+
+/**
+ * The tools pre-approved in one scope (the account, or one end user). A gate in `approval` mode asks
+ * it before pausing; granting and revoking are updates; the memo lists the scope's policies.
+ */
+export async function holdpointToolPolicies(input: PoliciesInput): Promise<never> {
+  const policies: ToolPolicy[] = input.carried ?? [];
+  const publish = () => upsertMemo({ [POLICIES_MEMO_KEY]: { user_id: input.user_id, policies } satisfies PoliciesSummary });
+
+  setHandler(
+    grantPolicyUpdate,
+    ({ tool, source, by, at }) => {
+      const existing = policies.find((p) => p.tool === tool);
+      if (existing) return existing;
+      const policy: ToolPolicy = { id: policyId(input.user_id, tool), tool, user_id: input.user_id, source, created_by: by, created_at: at };
+      policies.push(policy);
+      publish();
+      return policy;
+    },
+    {
+      validator: ({ tool }) => {
+        if (typeof tool !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(tool)) {
+          throw ApplicationFailure.create({ type: ErrorType.InvalidRequest, message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")', details: [{ field: 'tool' }], nonRetryable: true });
+        }
+      },
+      description: 'Allow a tool in this scope: {"tool", "source", "by", "at"}; the same tool again answers its existing policy.',
+    },
+  );
+  setHandler(
+    revokePolicyUpdate,
+    ({ id }) => {
+      const index = policies.findIndex((p) => p.id === id);
+      const [removed] = policies.splice(index, 1);
+      publish();
+      return removed!;
+    },
+    {
+      validator: ({ id }) => {
+        if (!policies.some((p) => p.id === id)) {
+          const scope = input.user_id === null ? 'the account' : `user ${input.user_id}`;
+          throw ApplicationFailure.create({ type: ErrorType.NotFound, message: `${scope} has no policy ${id}`, details: [{ policy_id: id }], nonRetryable: true });
+        }
+      },
+      description: 'Remove a policy: {"id"}.',
+    },
+  );
+  setHandler(getPoliciesQuery, () => policies, { description: 'The tools allowed in this scope.' });
+
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT);
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof holdpointToolPolicies>({ user_id: input.user_id, carried: policies });
+}
