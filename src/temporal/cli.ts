@@ -1,11 +1,21 @@
 import { spawn } from 'node:child_process';
-import { access, constants, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import type { Logger } from '../logger';
 
 /** The Temporal CLI version holdpoint builds; later versions cannot be `go install`ed. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+/**
+ * The SQLite driver the dev server is built with. v1.5.1 pins modernc.org/sqlite v1.34.1, whose
+ * connections stay "interrupted (9)" for good once a query's context is cancelled (a client hanging
+ * up mid-request is enough), after which the dev server answers Unavailable to everything. Temporal
+ * fixed it upstream by moving to v1.44.3 (temporalio/temporal#9198); holdpoint builds the same CLI
+ * with that driver.
+ */
+const SQLITE_MODULE = 'modernc.org/sqlite@v1.44.3';
+/** The cached binary's name says what it was built from, so a change of recipe rebuilds it. */
+const BUILD_NAME = `temporal-${TEMPORAL_CLI_VERSION}-sqlite-v1.44.3`;
 
 export interface FindCliOptions {
   /** TEMPORAL_CLI_PATH: use exactly this binary. */
@@ -22,7 +32,7 @@ export class TemporalCliUnavailableError extends Error {
 
 /**
  * Finds the Temporal CLI: TEMPORAL_CLI_PATH, then `temporal` on PATH, then the cached build, else
- * builds it with `go install` into the cache (minutes the first time), saying what it does meanwhile.
+ * builds it with Go into the cache (minutes the first time), saying what it does meanwhile.
  */
 export async function ensureTemporalCli({ explicitPath, cacheDir, logger }: FindCliOptions): Promise<string> {
   const log = logger.child({ component: 'temporal-cli' });
@@ -38,7 +48,7 @@ export async function ensureTemporalCli({ explicitPath, cacheDir, logger }: Find
     log.debug({ path: onPath }, 'using the Temporal CLI found on PATH');
     return onPath;
   }
-  const cached = join(resolve(cacheDir), 'bin', 'temporal');
+  const cached = join(resolve(cacheDir), 'bin', BUILD_NAME);
   if (await isExecutable(cached)) {
     log.debug({ path: cached }, 'using the cached Temporal CLI build');
     return cached;
@@ -50,7 +60,7 @@ export async function ensureTemporalCli({ explicitPath, cacheDir, logger }: Find
         'No Temporal CLI found, and Go is not installed to build one. Do one of:',
         '  - set TEMPORAL_ADDRESS to an existing Temporal server (host:port), or',
         '  - set TEMPORAL_CLI_PATH to a `temporal` binary, or put one on PATH, or',
-        `  - install Go >= 1.25, and holdpoint will run \`go install ${CLI_MODULE}\` for you.`,
+        `  - install Go >= 1.25, and holdpoint will build ${CLI_MODULE} (with ${SQLITE_MODULE}) for you.`,
       ].join('\n'),
     );
   }
@@ -61,22 +71,19 @@ export async function ensureTemporalCli({ explicitPath, cacheDir, logger }: Find
 async function buildCli(go: string, target: string, log: Logger): Promise<void> {
   const binDir = resolve(target, '..');
   await mkdir(binDir, { recursive: true });
-  // Build into a private directory and rename, so a killed build never leaves half a binary behind
+  // Build in a private directory and rename, so a killed build never leaves half a binary behind
   // and two concurrent builds (a test run beside `npm start`) cannot clash.
   const scratch = await mkdtemp(join(binDir, '.build-'));
   const started = Date.now();
-  log.info({ module: CLI_MODULE, target }, 'building the Temporal CLI with go install; the first build downloads modules and takes a few minutes');
+  log.info({ module: CLI_MODULE, sqlite: SQLITE_MODULE, target }, 'building the Temporal CLI with Go; the first build downloads modules and takes a few minutes');
   let downloads = 0;
   const ticker = setInterval(() => {
     log.info({ elapsed: `${Math.round((Date.now() - started) / 1000)}s`, modulesDownloaded: downloads }, 'still building the Temporal CLI');
   }, 20_000);
-  try {
+  const goRun = async (args: string[]) => {
     const stderr: string[] = [];
     const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(go, ['install', CLI_MODULE], {
-        env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(go, args, { cwd: scratch, env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => {
         for (const line of chunk.split('\n').filter(Boolean)) {
@@ -88,10 +95,23 @@ async function buildCli(go: string, target: string, log: Logger): Promise<void> 
       child.on('close', done);
     });
     if (code !== 0) {
-      throw new TemporalCliUnavailableError(
-        `go install ${CLI_MODULE} failed (exit ${code}). Go >= 1.25 is required. Its last output:\n${stderr.slice(-15).join('\n')}`,
-      );
+      throw new TemporalCliUnavailableError(`go ${args.join(' ')} failed (exit ${code}) building ${CLI_MODULE}. Go >= 1.25 is required. Its last output:\n${stderr.slice(-15).join('\n')}`);
     }
+  };
+  try {
+    // A throwaway module that requires the CLI and the fixed driver; Go's version selection takes both.
+    await writeFile(join(scratch, 'go.mod'), 'module holdpoint.local/temporal-cli\n\ngo 1.24\n');
+    await writeFile(join(scratch, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport _ "github.com/temporalio/cli/cmd/temporal"\n');
+    await goRun(['get', CLI_MODULE, SQLITE_MODULE]);
+    const version = TEMPORAL_CLI_VERSION.replace(/^v/, '');
+    await goRun([
+      'build',
+      '-o',
+      join(scratch, 'temporal'),
+      '-ldflags',
+      `-X github.com/temporalio/cli/temporalcli.Version=${version} -X github.com/temporalio/cli/temporalcli.buildInfo=holdpoint-build-${SQLITE_MODULE.replace('@', '-')}`,
+      'github.com/temporalio/cli/cmd/temporal',
+    ]);
     await rename(join(scratch, 'temporal'), target);
     log.info({ path: target, took: `${Math.round((Date.now() - started) / 1000)}s` }, 'built the Temporal CLI');
   } finally {
