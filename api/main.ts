@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     logger,
     defaultWaitMs: config.defaultWaitMs,
     heartbeatMs: config.live.heartbeatMs,
+    m8tesPrefix: config.m8tesPrefix,
     slack: {
       signingSecret: config.slack.signingSecret,
       client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,

@@ -74,6 +74,8 @@ const Env = z.object({
   HOLDPOINT_SLACK_CHANNELS: optional(z.string()),
   /** Slack users → principals: inline JSON or a JSON/YAML file, `{"U0123": "alice"}`; see README "Slack". */
   HOLDPOINT_SLACK_USERS: optional(z.string().min(1)),
+  /** Where m8tes' face is mounted (its SDK's base_url ends in it). */
+  HOLDPOINT_M8TES_PREFIX: z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a path such as /api/v2').default('/api/v2'),
   /** trace | debug | info | warn | error */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** `pretty` for people, `json` for log shippers. @default pretty on a terminal, json otherwise */
@@ -100,6 +102,7 @@ export interface Config {
   definitionsDir: string | undefined;
   maxRunLifetimeMs: number;
   defaultWaitMs: number;
+  m8tesPrefix: string;
   workflowBundle: string | undefined;
   /** Undefined when HOLDPOINT_API_KEYS is unset. */
   apiKeys: ApiKeyEntry[] | undefined;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     definitionsDir: e.HOLDPOINT_DEFINITIONS_DIR,
     maxRunLifetimeMs: durationToMs(e.HOLDPOINT_MAX_RUN_LIFETIME),
     defaultWaitMs: durationToMs(e.HOLDPOINT_DEFAULT_WAIT),
+    m8tesPrefix: e.HOLDPOINT_M8TES_PREFIX,
     workflowBundle: e.HOLDPOINT_WORKFLOW_BUNDLE,
     apiKeys: e.HOLDPOINT_API_KEYS ? parseApiKeys(e.HOLDPOINT_API_KEYS) : undefined,
     secretKey: e.HOLDPOINT_SECRET_KEY,

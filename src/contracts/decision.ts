@@ -7,11 +7,38 @@ export const MAX_WAIT_MS = 300_000;
 export const WaitMs = z.number().int().min(0).max(MAX_WAIT_MS);
 
 /**
+ * Official SDKs send `null` for an unset optional field (Python dataclasses, Java, Go without
+ * `omitempty`): in a message, `null` means absent. `keep` names fields where null is a value.
+ */
+export function nullMeansAbsent(value: unknown, keep: readonly string[] = []): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key, v]) => v !== null || keep.includes(key)));
+}
+
+/** Group names are stored bare; `group:sales-ops` (the assignee spelling) is taken as `sales-ops`. */
+const GroupName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((g) => !g.startsWith('user:'), { message: 'is a principal ("user:…"): name the decider in "by"; groups are group names' })
+  .transform((g) => g.replace(/^group:/, ''));
+
+/** The field and words for a message that failed its schema: unknown fields by name. */
+export function describeIssue(issue: z.core.$ZodIssue, fields: readonly string[]): { field: string; message: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return { field: issue.keys[0] ?? 'body', message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; this message takes ${fields.join(', ')}` };
+  }
+  const field = issue.path.join('.') || 'body';
+  return { field, message: `${field}: ${issue.message}` };
+}
+
+/**
  * A decision on a pending pause, as sent to the `decide` update or signal. Name the pause by
  * `request_id` or by `step` (enough while the run has one pause). Senders over Temporal set `by`
  * themselves; the gateway always sets it from the authenticated caller.
  */
-export const DecisionRequest = z
+export const DecisionFields = z
   .strictObject({
     request_id: z.string().min(1).optional(),
     step: z.string().min(1).optional(),
@@ -25,8 +52,8 @@ export const DecisionRequest = z
     comment: z.string().max(4_000).optional(),
     /** Who decides. The gateway sets it from the authenticated caller; other senders name themselves. */
     by: z.string().min(1).max(200).optional(),
-    /** The decider's groups, matched against `group:` assignees (set by the gateway). */
-    groups: z.array(z.string().min(1).max(200)).max(200).optional(),
+    /** The decider's groups, matched against `group:` assignees (set by the gateway); bare or `group:`-prefixed. */
+    groups: z.array(GroupName).max(200).transform((groups) => [...new Set(groups)]).optional(),
     /** The pause's `digest` as the decider saw it; refused if the pause now shows something else. */
     digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be a digest as the pause shows it ("sha256:<64 hex>")').optional(),
     /** Repeating a decision with the same key returns the first outcome. */
@@ -45,29 +72,41 @@ export const DecisionRequest = z
       ctx.addIssue({ code: 'custom', message: 'name the pause with "request_id" or "step"', path: ['step'] });
     }
   });
-export type DecisionRequest = z.infer<typeof DecisionRequest>;
+
+/** `null` is a value only for `value` (an input step may take it), and not when skipping. */
+export const DecisionRequest = z.preprocess((raw) => {
+  const cleaned = nullMeansAbsent(raw, ['value']) as Record<string, unknown>;
+  if (cleaned && typeof cleaned === 'object' && cleaned.value === null && cleaned.action !== undefined) delete cleaned.value;
+  return cleaned;
+}, DecisionFields);
+export type DecisionRequest = z.output<typeof DecisionFields>;
+export const DECISION_FIELDS = Object.keys(DecisionFields.shape);
 
 /** Ask the run for its state once it has reached a pause or its end. */
-export const AwaitSettledRequest = z.strictObject({ wait_ms: WaitMs });
-export type AwaitSettledRequest = z.infer<typeof AwaitSettledRequest>;
+export const AwaitSettledFields = z.strictObject({ wait_ms: WaitMs });
+export const AwaitSettledRequest = z.preprocess((raw) => nullMeansAbsent(raw), AwaitSettledFields);
+export type AwaitSettledRequest = z.output<typeof AwaitSettledRequest>;
 
 /** Record who cancels a run and why, before the Temporal cancellation itself. */
-export const CancelRequest = z.strictObject({
+export const CancelFields = z.strictObject({
   by: z.string().min(1).max(200).optional(),
   reason: z.string().max(4_000).optional(),
 });
-export type CancelRequest = z.infer<typeof CancelRequest>;
+export const CancelRequest = z.preprocess((raw) => nullMeansAbsent(raw), CancelFields);
+export type CancelRequest = z.output<typeof CancelRequest>;
 
 /** Switch a run's permission mode; `autonomous` allows the tool gates it is waiting on. */
-export const PermissionModeRequest = z.strictObject({
+export const PermissionModeFields = z.strictObject({
   permission_mode: z.enum(PERMISSION_MODES, { error: `must be one of ${PERMISSION_MODES.join(', ')}` }),
   by: z.string().min(1).max(200).optional(),
   via: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).optional(),
 });
-export type PermissionModeRequest = z.infer<typeof PermissionModeRequest>;
+export const PermissionModeRequest = z.preprocess((raw) => nullMeansAbsent(raw), PermissionModeFields);
+export type PermissionModeRequest = z.output<typeof PermissionModeRequest>;
 
-export const EventsQuery = z.strictObject({
+export const EventsQueryFields = z.strictObject({
   after: z.number().int().min(0).optional(),
   limit: z.number().int().min(1).max(1_000).optional(),
 });
-export type EventsQuery = z.infer<typeof EventsQuery>;
+export const EventsQuery = z.preprocess((raw) => nullMeansAbsent(raw), EventsQueryFields);
+export type EventsQuery = z.output<typeof EventsQuery>;

@@ -14,6 +14,8 @@ export interface RunNotice {
   /** Cut to 200 characters. */
   task: string;
   customer?: string;
+  /** The end user the run acts for (m8tes' and AgentOS' `user_id`). */
+  user_id?: string;
   started_by?: string;
   started_at: string;
 }

@@ -10,6 +10,8 @@ import type { RunEvent } from './events';
 export const WEBHOOK_EVENT_TYPES = [
   'run.started',
   'run.paused',
+  /** m8tes' name for a run that waits for an answer or an approval (raised with `run.paused`). */
+  'run.awaiting_input',
   'approval.requested',
   'approval.reminded',
   'approval.escalated',
@@ -22,10 +24,13 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
+/** What a webhook made without `events` hears: holdpoint's own names (another face's aliases would repeat them). */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = WEBHOOK_EVENT_TYPES.filter((t) => t !== 'run.awaiting_input');
+
 /** How deliveries are signed (see `SignatureScheme` in webhooks.ts). */
 export type SignatureSchemeName = 'standard' | 'm8tes';
 
-/** The webhook events a run event raises. */
+/** The webhook events a run event raises, in holdpoint's own names (see `allWebhookEventsFor` for the rest). */
 export function webhookEventsFor(event: Pick<RunEvent, 'type'>): WebhookEventType[] {
   switch (event.type) {
     case 'run_started':
@@ -54,6 +59,15 @@ export function webhookEventsFor(event: Pick<RunEvent, 'type'>): WebhookEventTyp
 }
 
 /**
+ * Every webhook event a run event raises: holdpoint's own (`webhookEventsFor`) and the names another
+ * face's receivers expect for the same moment (m8tes' `run.awaiting_input` is holdpoint's `run.paused`).
+ */
+export function allWebhookEventsFor(event: Pick<RunEvent, 'type'>): WebhookEventType[] {
+  const own = webhookEventsFor(event);
+  return event.type === 'paused' ? [...own, 'run.awaiting_input'] : own;
+}
+
+/**
  * A webhook as the hub keeps it. The secret is never stored: it is derived from the deployment's
  * secret key, the webhook's id and `secret_generation` (bumped by a rotation).
  */
@@ -65,6 +79,14 @@ export interface WebhookRecord {
   active: boolean;
   signature: SignatureSchemeName;
   description?: string;
+  /**
+   * An end user's webhook (m8tes' `user_id`): only runs acting for that end user reach it. Unset: the
+   * account's, which every run reaches, except that an `m8tes` dialect webhook skips end users' runs
+   * (m8tes keeps the two scopes apart).
+   */
+  user_id?: string;
+  /** The vocabulary of the body beyond its signature: `m8tes` speaks m8tes' integer run ids (set by the m8tes face). */
+  dialect?: 'm8tes';
   secret_generation: number;
   created_by: string;
   created_at: string;

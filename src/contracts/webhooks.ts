@@ -24,7 +24,7 @@ export const WebhookUrl = z
 /** `POST /v1/webhooks`. */
 export const WebhookCreate = z.strictObject({
   url: WebhookUrl,
-  /** @default every event type */
+  /** @default every event type in holdpoint's own names (not m8tes' `run.awaiting_input` alias) */
   events: z.array(WebhookEventType).min(1, 'must name at least one event type').max(WEBHOOK_EVENT_TYPES.length).optional(),
   /** Only runs of this workflow. @default every workflow */
   workflow: WorkflowName.optional(),
@@ -59,6 +59,8 @@ export const Webhook = z.object({
   active: z.boolean(),
   signature: SignatureScheme,
   description: z.string().nullable(),
+  /** The end user whose runs alone reach it (webhooks made through the m8tes face with a `user_id`). */
+  user_id: z.string().optional(),
   created_by: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

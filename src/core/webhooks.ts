@@ -19,7 +19,7 @@ import {
   getDeliveriesQuery,
   redeliverSignal,
   WEBHOOK_DELIVERY_WORKFLOW_TYPE,
-  WEBHOOK_EVENT_TYPES,
+  DEFAULT_WEBHOOK_EVENTS,
   type DeliveryRecord,
   type DeliverySettings,
   type Webhook,
@@ -72,8 +72,16 @@ export class WebhookService {
     return present(await this.find(id));
   }
 
-  /** Creates a webhook and answers it with its secret, the only time the secret is shown. */
-  async create(body: WebhookCreate, actor: Principal, idempotencyKey?: string): Promise<{ webhook: Webhook; created: boolean }> {
+  /**
+   * Creates a webhook and answers it with its secret, the only time the secret is shown. `scope` is what
+   * a face adds: an end user whose runs alone reach it, and the dialect its bodies speak (m8tes).
+   */
+  async create(
+    body: WebhookCreate,
+    actor: Principal,
+    idempotencyKey?: string,
+    scope: { user_id?: string | undefined; dialect?: WebhookRecord['dialect'] } = {},
+  ): Promise<{ webhook: Webhook; created: boolean }> {
     authorize(actor, 'manage');
     const secretKey = this.secretKey();
     await this.options.targets.check(body.url);
@@ -82,11 +90,13 @@ export class WebhookService {
     const record: WebhookRecord = {
       id,
       url: body.url,
-      events: [...(body.events ?? WEBHOOK_EVENT_TYPES)],
+      events: [...(body.events ?? DEFAULT_WEBHOOK_EVENTS)],
       ...(body.workflow ? { workflow: body.workflow } : {}),
       active: body.active ?? true,
       signature: body.signature ?? 'standard',
       ...(body.description ? { description: body.description } : {}),
+      ...(scope.user_id ? { user_id: scope.user_id } : {}),
+      ...(scope.dialect ? { dialect: scope.dialect } : {}),
       secret_generation: 1,
       created_by: actor.id,
       created_at: at,
@@ -257,6 +267,7 @@ export function present(w: WebhookRecord): Webhook {
     active: w.active,
     signature: w.signature,
     description: w.description ?? null,
+    ...(w.user_id ? { user_id: w.user_id } : {}),
     created_by: w.created_by,
     created_at: w.created_at,
     updated_at: w.updated_at,

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { NotifiedEvent, RunNotice } from '../contracts/notify';
-import { webhookEventsFor, type WebhookEventType, type WebhookJob, type WebhookRecord } from '../contracts/webhook-messages';
+import { numericId } from '../contracts/numeric-id';
+import { allWebhookEventsFor, type WebhookEventType, type WebhookJob, type WebhookRecord } from '../contracts/webhook-messages';
 
 /** The messages one batch of a run's events makes for one webhook (none when it is not subscribed). */
 export function webhookJobs(webhook: WebhookRecord, run: RunNotice, events: readonly NotifiedEvent[]): WebhookJob[] {
   if (!webhook.active || (webhook.workflow && webhook.workflow !== run.workflow)) return [];
+  if (!reachesScope(webhook, run)) return [];
   const jobs: WebhookJob[] = [];
   for (const notified of events) {
-    for (const type of webhookEventsFor(notified.event)) {
+    for (const type of allWebhookEventsFor(notified.event)) {
       if (!webhook.events.includes(type)) continue;
       jobs.push({
         message_id: messageId(webhook.id, run.run_id, notified.event.seq, type),
@@ -15,11 +17,23 @@ export function webhookJobs(webhook: WebhookRecord, run: RunNotice, events: read
         run_id: run.run_id,
         seq: notified.event.seq,
         created_at: notified.event.at,
-        body: webhook.signature === 'm8tes' ? m8tesBody(type, run, notified) : standardBody(type, run, notified),
+        body: webhook.signature === 'm8tes' ? m8tesBody(type, run, notified, webhook.dialect === 'm8tes') : standardBody(type, run, notified),
       });
     }
   }
   return jobs;
+}
+
+/** The end user a run acts for (its `user_id`). */
+function endUserOf(run: RunNotice): string | undefined {
+  return run.user_id;
+}
+
+/** An end user's webhook hears only that end user's runs; an m8tes account webhook only the account's own. */
+function reachesScope(webhook: WebhookRecord, run: RunNotice): boolean {
+  const endUser = endUserOf(run);
+  if (webhook.user_id !== undefined) return endUser === webhook.user_id;
+  return !(webhook.dialect === 'm8tes' && endUser !== undefined);
 }
 
 /** The same on every retry and redelivery, so receivers can drop a message they already handled. */
@@ -42,14 +56,22 @@ function standardBody(type: WebhookEventType, run: RunNotice, { event, pause }: 
   };
 }
 
-/** m8tes' shape: `{event, run_id, data: {status, ...}}` with its run statuses. */
-function m8tesBody(type: WebhookEventType, run: RunNotice, { event, pause }: NotifiedEvent) {
+/**
+ * m8tes' shape: `{event, run_id, data: {status, ...}}` with its run statuses. Webhooks made through the
+ * m8tes face (`dialect: "m8tes"`) name the run by its integer alias, as m8tes' receivers look runs up
+ * (`GET /runs/{id}`); the holdpoint run id is in `data.holdpoint_run_id` either way.
+ */
+function m8tesBody(type: WebhookEventType, run: RunNotice, { event, pause }: NotifiedEvent, integerIds: boolean) {
+  const endUser = endUserOf(run);
   return {
     event: type,
-    run_id: run.run_id,
+    run_id: integerIds ? numericId(run.run_id) : run.run_id,
     data: {
       status: run.status === 'paused' ? 'awaiting_approval' : run.status,
+      holdpoint_run_id: run.run_id,
       workflow: run.workflow,
+      teammate_id: numericId(run.workflow),
+      ...(endUser ? { user_id: endUser } : {}),
       event,
       ...(pause ? { approval: describePause(pause) } : {}),
     },

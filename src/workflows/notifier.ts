@@ -68,6 +68,7 @@ export class Notifier {
       status: this.run.status,
       task: input.task.slice(0, 200),
       ...(input.customer ? { customer: input.customer } : {}),
+      ...(input.user_id ? { user_id: input.user_id } : {}),
       ...(input.started_by ? { started_by: input.started_by } : {}),
       started_at: input.started_at,
     };
