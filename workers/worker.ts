@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createModelActivities } from '../src/activities/agent/model';
 import { exampleHandlers } from '../src/activities/handlers';
+import { createMarkActivities } from '../src/activities/markers';
 import { createNotifyActivities } from '../src/activities/notify';
 import { createPolicyActivities } from '../src/activities/policies';
 import { createSlackActivities } from '../src/activities/slack';
@@ -46,6 +47,7 @@ export const PRELOADED_MODULES = [
     'contracts/definition-registry',
     'contracts/interaction',
     'contracts/policies',
+    'contracts/markers',
     'contracts/numeric-id',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
@@ -117,6 +119,7 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
       ...createSlackActivities({ slack }),
       ...createModelActivities({ env: options.modelEnv ?? process.env }),
       ...createPolicyActivities({ client, taskQueue }),
+      ...createMarkActivities(),
     },
     ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
     shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',

@@ -212,6 +212,11 @@ export const RunSettings = z.object({
   max_lifetime_ms: z.number().int().positive(),
   /** Continue-as-new once history holds this many events (Temporal also suggests it at ~4k). */
   continue_as_new_after_events: z.number().int().positive().optional(),
+  /**
+   * What the run does beyond its first release, so runs started earlier replay unchanged: 2 adds the
+   * HoldpointStep search attribute and history markers (refused signals, cancellations). Absent: 1.
+   */
+  behavior: z.number().int().positive().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 

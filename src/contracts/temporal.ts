@@ -3,6 +3,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** The task queue run workflows and task handlers are polled from. @default "holdpoint" */
 export const DEFAULT_TASK_QUEUE = 'holdpoint';
 
+/** The behavior revision new runs start with (see RunSettings.behavior). */
+export const RUN_BEHAVIOR = 2;
+
 /** The workflow type of every run. */
 export const RUN_WORKFLOW_TYPE = 'holdpointRun';
 
@@ -28,6 +31,8 @@ export const SearchAttributes = {
   status: defineSearchAttributeKey('HoldpointStatus', SearchAttributeType.KEYWORD),
   /** The definition's name. */
   workflow: defineSearchAttributeKey('HoldpointWorkflow', SearchAttributeType.KEYWORD),
+  /** The step the run is at: the one it waits on, or the one running (the last one once it ends). */
+  step: defineSearchAttributeKey('HoldpointStep', SearchAttributeType.KEYWORD),
   /** True while at least one pause waits for a decision. */
   pending: defineSearchAttributeKey('HoldpointPending', SearchAttributeType.BOOL),
   /** The customer or tenant label given at start. */

@@ -5,7 +5,7 @@ import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { RunMemo } from '../contracts/memo';
 import type { Principal } from '../contracts/principal';
 import type { RunInput, RunView, RunWorkflow } from '../contracts/run';
-import { RUN_MEMO_KEY, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
+import { RUN_BEHAVIOR, RUN_MEMO_KEY, SearchAttributes, START_REQUEST_MEMO_KEY } from '../contracts/temporal';
 import { digestOf as contentHash } from '../lib/digest';
 import { DEFAULT_INTERACTION, interactionProblem } from '../contracts/interaction';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
@@ -66,6 +66,7 @@ export function prepareStart(plan: StartPlan): {
     settings: {
       max_lifetime_ms: definition.max_lifetime ? durationToMs(definition.max_lifetime) : plan.maxRunLifetimeMs,
       ...(plan.continueAsNewAfterEvents ? { continue_as_new_after_events: plan.continueAsNewAfterEvents } : {}),
+      behavior: RUN_BEHAVIOR,
     },
   };
   const requestHash = contentHash({

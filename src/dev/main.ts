@@ -11,6 +11,7 @@ import { loadConfig } from '../config';
 import { createCore } from '../core';
 import { createLogger, installTemporalLogging } from '../logger';
 import { ensureTemporalCli } from '../temporal/cli';
+import { writeStackFile } from './stack-file';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     logger,
     defaultWaitMs: config.defaultWaitMs,
     heartbeatMs: config.live.heartbeatMs,
+    m8tesPrefix: config.m8tesPrefix,
     slack: {
       signingSecret: config.slack.signingSecret,
       client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,
@@ -111,6 +113,15 @@ async function main(): Promise<void> {
   stops.push(() => server.close());
 
   const gateway = server.url;
+  // So `npm run temporal -- …` talks to this stack's Temporal, whatever port it has.
+  stops.push(
+    await writeStackFile(config.dev.dataDir, {
+      temporal_address: address,
+      namespace: config.temporal.namespace,
+      ...(devServer?.uiUrl ? { ui_url: devServer.uiUrl } : {}),
+      gateway_url: gateway,
+    }),
+  );
   const lines = [
     '',
     'holdpoint is running',

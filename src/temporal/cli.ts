@@ -68,6 +68,14 @@ export async function ensureTemporalCli({ explicitPath, cacheDir, logger }: Find
   return cached;
 }
 
+/** The cached build, if there is one (what `ensureTemporalCli` would use without building, PATH aside). */
+export async function cachedCliPath(cacheDir: string): Promise<string | undefined> {
+  const onPath = await findOnPath('temporal');
+  if (onPath) return onPath;
+  const cached = join(resolve(cacheDir), 'bin', BUILD_NAME);
+  return (await isExecutable(cached)) ? cached : undefined;
+}
+
 async function buildCli(go: string, target: string, log: Logger): Promise<void> {
   const binDir = resolve(target, '..');
   await mkdir(binDir, { recursive: true });

@@ -1,6 +1,6 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { refusal } from './failures';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
-import { DecisionRequest } from '../contracts/decision';
+import { DECISION_FIELDS, DecisionRequest, describeIssue } from '../contracts/decision';
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
 import { matchesAssignee } from '../lib/assignees';
@@ -9,7 +9,7 @@ import type { RunState } from './run-state';
 
 /** Rejects a decision with a typed failure the gateway maps to an HTTP status. */
 export function reject(type: ErrorType, message: string, details: ErrorDetails = {}): never {
-  throw ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
+  throw refusal({ type, message, details: [details], nonRetryable: true });
 }
 
 export interface CheckedDecision {
@@ -26,9 +26,8 @@ export interface CheckedDecision {
 export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
   const parsed = DecisionRequest.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || 'body';
-    reject(ErrorType.InvalidRequest, `${field}: ${issue.message}`, { field });
+    const { field, message } = describeIssue(parsed.error.issues[0]!, DECISION_FIELDS);
+    reject(ErrorType.InvalidRequest, message, { field });
   }
   const request = parsed.data;
 

@@ -1,4 +1,5 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { refusal } from './failures';
 import {
   DEFINITION_MEMO_KEY,
   getDefinitionQuery,
@@ -56,7 +57,7 @@ export async function holdpointDefinition(input: DefinitionEntityInput): Promise
     {
       validator: ({ definition }) => {
         if (definition.name !== state.name) {
-          throw ApplicationFailure.create({ type: ErrorType.InvalidDefinition, message: `this entity keeps "${state.name}", not "${definition.name}"`, nonRetryable: true });
+          throw refusal({ type: ErrorType.InvalidDefinition, message: `this entity keeps "${state.name}", not "${definition.name}"`, nonRetryable: true });
         }
       },
       description: 'Register a version of the definition (validated by the gateway); the same content answers its existing version.',
@@ -71,7 +72,7 @@ export async function holdpointDefinition(input: DefinitionEntityInput): Promise
     },
     {
       validator: (_request) => {
-        if (state.versions.length === 0) throw ApplicationFailure.create({ type: ErrorType.NotFound, message: `no definition ${state.name}`, nonRetryable: true });
+        if (state.versions.length === 0) throw refusal({ type: ErrorType.NotFound, message: `no definition ${state.name}`, nonRetryable: true });
       },
       description: 'Retire: no new runs start; running runs go on with the version they pinned.',
     },
@@ -80,7 +81,7 @@ export async function holdpointDefinition(input: DefinitionEntityInput): Promise
     getDefinitionQuery,
     ({ version }) => {
       const found = state.versions.find((v) => v.version === (version ?? state.current));
-      if (!found) throw ApplicationFailure.create({ type: ErrorType.NotFound, message: `definition ${state.name} has no version ${version}`, nonRetryable: true });
+      if (!found) throw refusal({ type: ErrorType.NotFound, message: `definition ${state.name} has no version ${version}`, nonRetryable: true });
       return found;
     },
     { description: 'A version of the definition: {"version": n}, the current one when absent.' },

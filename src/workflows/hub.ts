@@ -1,4 +1,5 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { refusal } from './failures';
 import { ErrorType } from '../contracts/errors';
 import {
   changeWebhookUpdate,
@@ -31,7 +32,7 @@ export async function holdpointHub(input: HubInput): Promise<never> {
   };
   const find = (id: string): WebhookRecord => {
     const webhook = state.webhooks.find((w) => w.id === id);
-    if (!webhook) throw ApplicationFailure.create({ type: ErrorType.NotFound, message: `no webhook ${id}`, details: [{ webhook_id: id }], nonRetryable: true });
+    if (!webhook) throw refusal({ type: ErrorType.NotFound, message: `no webhook ${id}`, details: [{ webhook_id: id }], nonRetryable: true });
     return webhook;
   };
 
@@ -49,7 +50,7 @@ export async function holdpointHub(input: HubInput): Promise<never> {
       validator: (record) => {
         const existing = state.webhooks.find((w) => w.id === record.id);
         if (existing && existing.url !== record.url) {
-          throw ApplicationFailure.create({ type: ErrorType.IdempotencyConflict, message: `webhook ${record.id} already exists with another URL`, nonRetryable: true });
+          throw refusal({ type: ErrorType.IdempotencyConflict, message: `webhook ${record.id} already exists with another URL`, nonRetryable: true });
         }
       },
       description: 'Add a webhook (the gateway has checked it); the same id again answers the stored webhook.',

@@ -89,7 +89,7 @@ export async function waitForDecision(
     if (rung === undefined) {
       await condition(woken);
     } else {
-      const wokenInTime = await condition(woken, Math.max(0, Date.parse(rung.at) - Date.now()));
+      const wokenInTime = await condition(woken, Math.max(0, Date.parse(rung.at) - Date.now()), { summary: rungSummary(pause, rung.kind) });
       if (!wokenInTime) {
         if (rung.kind === 'timeout') return false;
         fireRung(run, pause, rung.kind);
@@ -103,6 +103,18 @@ export async function waitForDecision(
 }
 
 type Rung = { kind: 'remind' | 'reassign' | 'timeout'; at: string };
+
+/** What a pause's timer is for, as the Web UI shows it beside the timer. */
+function rungSummary(pause: Pause, kind: Rung['kind']): string {
+  switch (kind) {
+    case 'timeout':
+      return `timeout of step ${pause.step} (${pause.request_id}), then ${pause.on_timeout}`;
+    case 'remind':
+      return `reminder for step ${pause.step} (${pause.request_id})`;
+    case 'reassign':
+      return `reassign step ${pause.step} (${pause.request_id}) to ${(pause.escalation?.reassign_to ?? []).join(', ')}`;
+  }
+}
 
 function nextRung(pause: Pause): Rung | undefined {
   const e = pause.escalation;

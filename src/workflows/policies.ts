@@ -1,4 +1,5 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { refusal } from './failures';
 import { ErrorType } from '../contracts/errors';
 import type { ToolPolicy } from '../contracts/interaction';
 import { getPoliciesQuery, grantPolicyUpdate, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, type PoliciesInput, type PoliciesSummary } from '../contracts/policies';
@@ -26,7 +27,7 @@ export async function holdpointToolPolicies(input: PoliciesInput): Promise<never
     {
       validator: ({ tool }) => {
         if (typeof tool !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(tool)) {
-          throw ApplicationFailure.create({ type: ErrorType.InvalidRequest, message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")', details: [{ field: 'tool' }], nonRetryable: true });
+          throw refusal({ type: ErrorType.InvalidRequest, message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")', details: [{ field: 'tool' }], nonRetryable: true });
         }
       },
       description: 'Allow a tool in this scope: {"tool", "source", "by", "at"}; the same tool again answers its existing policy.',
@@ -44,7 +45,7 @@ export async function holdpointToolPolicies(input: PoliciesInput): Promise<never
       validator: ({ id }) => {
         if (!policies.some((p) => p.id === id)) {
           const scope = input.user_id === null ? 'the account' : `user ${input.user_id}`;
-          throw ApplicationFailure.create({ type: ErrorType.NotFound, message: `${scope} has no policy ${id}`, details: [{ policy_id: id }], nonRetryable: true });
+          throw refusal({ type: ErrorType.NotFound, message: `${scope} has no policy ${id}`, details: [{ policy_id: id }], nonRetryable: true });
         }
       },
       description: 'Remove a policy: {"id"}.',

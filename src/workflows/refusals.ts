@@ -46,7 +46,7 @@ export async function holdpointRefusals(input: RefusalsInput): Promise<AuditEntr
 
   for (;;) {
     const seen = entries.length;
-    const active = await condition(() => entries.length > seen || workflowInfo().continueAsNewSuggested, IDLE);
+    const active = await condition(() => entries.length > seen || workflowInfo().continueAsNewSuggested, IDLE, { summary: 'idle: closes when no refusal arrives for a while' });
     if (!active) break;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -6,11 +7,13 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { AwaitSettledRequest, CancelRequest, PermissionModeRequest, type DecisionRequest } from '../contracts/decision';
+import { refusal } from './failures';
+import { AwaitSettledRequest, CancelRequest, describeIssue, EventsQuery, PermissionModeRequest, type DecisionRequest } from '../contracts/decision';
 import { ErrorType } from '../contracts/errors';
 import {
   awaitSettledUpdate,
@@ -23,6 +26,7 @@ import {
   setPermissionModeUpdate,
 } from '../contracts/messages';
 import { interactionProblem } from '../contracts/interaction';
+import { MARK_ACTIVITY, type MarkActivities, type MarkInput } from '../contracts/markers';
 import { APPROVE_OPTION } from '../contracts/options';
 import type { DecisionChannel, RunInput, RunView } from '../contracts/run';
 import { checkRunInput } from './run-input';
@@ -50,11 +54,12 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   let continuingAsNew = false;
   const settled = () => run.status !== 'running' || continuingAsNew;
   const waitUntilSettled = async (waitMs: number): Promise<RunView> => {
-    if (waitMs > 0) await condition(settled, waitMs);
+    if (waitMs > 0) await condition(settled, waitMs, { summary: `awaitSettled: up to ${waitMs} ms for the next pause or the end` });
     return run.view();
   };
-  const decide = (request: DecisionRequest, channel: DecisionChannel) => {
-    const { pause, duplicate } = checkDecision(run, request);
+  const decide = (raw: DecisionRequest, channel: DecisionChannel) => {
+    // The checked request: nulls dropped, groups in their canonical form.
+    const { pause, duplicate, request } = checkDecision(run, raw);
     if (duplicate) return;
     const skip = request.action === 'skip';
     run.castVote(
@@ -78,7 +83,10 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   // Handlers first, before any await: an update that arrives with no handler is rejected.
   setHandler(getRunQuery, () => run.view(), { description: 'The run: status, steps, pending pauses, result or error.' });
   setHandler(getAuditQuery, () => run.data.audit, { description: 'The run\'s hash-chained audit trail.' });
-  setHandler(getEventsQuery, (query) => run.events(query?.after, query?.limit), {
+  setHandler(getEventsQuery, (query) => {
+    const { after, limit } = parseOrReject(EventsQuery, query ?? {});
+    return run.events(after, limit);
+  }, {
     description: 'The run\'s numbered event log after a sequence number: {"after": 0, "limit": 100}.',
   });
   setHandler(
@@ -93,7 +101,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
         'Decide a pending pause: {"step" or "request_id", "value" (or "action": "skip"), "by", "groups"?, "comment"?, "digest"?, "idempotency_key"?, "wait_ms"?}. Refused before history when invalid.',
     },
   );
-  setHandler(decideSignal, (request) => {
+  setHandler(decideSignal, async (request) => {
     try {
       decide(request, 'signal');
     } catch (err) {
@@ -105,6 +113,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       run.audit('refused', { ...pauseRef(request), ...(by ? { by } : {}), ...(value !== undefined ? { value } : {}), channel: 'signal', data: { ...reason } });
       log.warn('decision signal rejected', { runId: run.runId, ...reason });
       notifier.flush();
+      // A refused signal changes nothing else; the marker makes it visible in the history as refused.
+      await mark(run, { kind: 'decision_refused', summary: `decide signal refused (${reason.type})${by ? ` from ${by}` : ''}: ${reason.message}`.slice(0, 400), data: { ...pauseRef(request), ...(by ? { by } : {}), reason } });
     }
   }, { description: 'Decide a pending pause, fire-and-forget; an invalid decision is recorded as decision_rejected.' });
   setHandler(awaitSettledUpdate, (request) => waitUntilSettled(request.wait_ms), {
@@ -201,6 +211,8 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       await CancellationScope.nonCancellable(async () => {
         run.cancel();
         changed();
+        const cancel = run.data.cancel_requested;
+        await mark(run, { kind: 'cancelled', summary: `cancelled${cancel?.by ? ` by ${cancel.by}` : ''}${cancel?.reason ? `: ${cancel.reason}` : ''}`.slice(0, 400), data: { ...(cancel ?? {}) } });
         await notifier.drain();
         await condition(allHandlersFinished);
       });
@@ -216,7 +228,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   await condition(allHandlersFinished);
   if (run.data.error) {
     // The final view rides along, so a failed run reads from its history even with no worker running.
-    throw ApplicationFailure.create({
+    throw refusal({
       type: run.data.error.type,
       message: run.data.error.message,
       details: [run.data.error, run.view()],
@@ -226,13 +238,25 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   return run.view();
 }
 
+/** Records a marker in the run's history (see contracts/markers.ts); never fails the run. */
+async function mark(run: RunState, input: MarkInput): Promise<void> {
+  // Runs started before markers existed replay without them.
+  if ((run.input.settings.behavior ?? 1) < 2) return;
+  try {
+    await proxyLocalActivities<MarkActivities>({ startToCloseTimeout: '5s', summary: input.summary, retry: { maximumAttempts: 3 } })[MARK_ACTIVITY](input);
+  } catch (err) {
+    log.warn('could not record a marker', { kind: input.kind, error: String(err) });
+  }
+}
+
 /** Runs the body, failing the run once its maximum lifetime (counted from its first start) passes. */
 async function withinLifetime(input: RunInput, body: () => Promise<void>): Promise<void> {
   const remaining = Date.parse(input.started_at) + input.settings.max_lifetime_ms - Date.now();
   const lifetime = new CancellationScope();
   const work = new CancellationScope();
   let expired = false;
-  const timer = lifetime.run(() => sleep(Math.max(remaining, 1))).then(() => {
+  const lifetimeLabel = formatDays(input.settings.max_lifetime_ms / 86_400_000);
+  const timer = lifetime.run(() => sleep(Math.max(remaining, 1), { summary: `run lifetime (${lifetimeLabel}): the run fails when it passes` })).then(() => {
     expired = true;
     work.cancel();
   });
@@ -256,12 +280,12 @@ function formatDays(days: number): string {
   return seconds >= 60 ? `${Number((seconds / 60).toFixed(1))}m` : `${Number(seconds.toFixed(1))}s`;
 }
 
-function parseOrReject<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown): T {
+function parseOrReject<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join('.') || 'body';
-    reject(ErrorType.InvalidRequest, `${field}: ${issue.message}`, { field });
+    const shape = (schema as unknown as { def?: { out?: { shape?: Record<string, unknown> } } }).def?.out?.shape ?? {};
+    const { field, message } = describeIssue(result.error.issues[0]!, Object.keys(shape));
+    reject(ErrorType.InvalidRequest, message, { field });
   }
   return result.data;
 }

@@ -47,7 +47,7 @@ export async function holdpointSlackThread(input: SlackThreadInput): Promise<Sla
   setHandler(getSlackMessagesQuery, () => messages, { description: 'Where the request was posted (channel and ts).' });
 
   while (!settled) {
-    const busy = await condition(() => queue.length > 0 || tooLong(), IDLE);
+    const busy = await condition(() => queue.length > 0 || tooLong(), IDLE, { summary: 'idle: closes when the pause has no news for a while' });
     if (!busy) break;
     if (queue.length === 0) {
       await condition(allHandlersFinished);

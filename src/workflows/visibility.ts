@@ -26,8 +26,13 @@ export class Visibility {
   private lastAttributes = '';
   private lastMemo = '';
   private lastDetails = '';
+  private currentStep: string | undefined;
+  /** Runs started before HoldpointStep existed replay without it (its upserts are commands). */
+  private readonly stepAttribute: boolean;
 
-  constructor(private readonly run: RunState) {}
+  constructor(private readonly run: RunState) {
+    this.stepAttribute = (run.input.settings.behavior ?? 1) >= 2;
+  }
 
   sync(runningStep?: { name: string; handler?: string }): void {
     const { run } = this;
@@ -35,8 +40,11 @@ export class Visibility {
     const pending = run.pending();
     const shown = memoPauses(run.data.pauses);
 
+    if (runningStep) this.currentStep = runningStep.name;
+    if (pending[0]) this.currentStep = pending[0].step;
     const attributes = {
       status,
+      ...(this.stepAttribute ? { step: this.currentStep ?? null } : {}),
       pending: pending.length > 0,
       assignees: [...new Set(shown.flatMap((p) => assigneeKeys(p.assignees)))].sort(),
       states: [...new Set(run.data.pauses.map((p) => APPROVAL_STATUS_OF[p.status]))].sort(),
@@ -47,6 +55,7 @@ export class Visibility {
     if (attributesKey !== this.lastAttributes) {
       upsertSearchAttributes([
         { key: SearchAttributes.status, value: attributes.status },
+        ...(this.stepAttribute ? [{ key: SearchAttributes.step, value: attributes.step ?? null }] : []),
         { key: SearchAttributes.pending, value: attributes.pending },
         { key: SearchAttributes.assignees, value: attributes.assignees.length > 0 ? attributes.assignees : null },
         { key: SearchAttributes.approvalStates, value: attributes.states.length > 0 ? attributes.states : null },
@@ -144,13 +153,13 @@ function earliest(times: (string | undefined)[]): string | undefined {
   return times.filter((t): t is string => t !== undefined).sort()[0];
 }
 
-/** Markdown for the Web UI's "current details": what the run does or waits for, and for whom. */
+/** Markdown for the Web UI's "current details": what the run does or waits for, for whom, and how to decide. */
 function describe(run: RunState, runningStep?: { name: string; handler?: string }): string {
   const status = run.status;
   if (status === 'completed') return `**Completed** ${run.workflow} run.`;
   if (status === 'cancelled') {
-    const by = run.data.cancel_requested?.by;
-    return `**Cancelled**${by ? ` by ${by}` : ''}.`;
+    const cancel = run.data.cancel_requested;
+    return [`**Cancelled**${cancel?.by ? ` by ${cancel.by}` : ''}.`, ...(cancel?.reason ? ['', `> ${cancel.reason}`] : [])].join('\n');
   }
   if (status === 'failed') return `**Failed**: ${run.data.error?.message ?? 'unknown error'}`;
 
@@ -159,22 +168,76 @@ function describe(run: RunState, runningStep?: { name: string; handler?: string 
     if (!runningStep) return `**Running** ${run.workflow}.`;
     return `**Running** step \`${runningStep.name}\`${runningStep.handler ? ` (handler \`${runningStep.handler}\`)` : ''}.`;
   }
-  return pending.map(describePause).join('\n\n---\n\n');
+  return pending.map((p) => describePause(run, p)).join('\n\n---\n\n');
 }
 
-function describePause(pause: Pause): string {
-  const lines = [`**Waiting for a decision** at step \`${pause.step}\` (${pause.type})`, '', `> ${pause.message}`, ''];
-  if (pause.options) lines.push(`Options: ${pause.options.map((o) => `\`${o}\``).join(' · ')}`);
-  if (pause.type === 'input') lines.push("Expects a value matching the step's input schema.");
-  if (pause.questions) lines.push(`Questions: ${pause.questions.map((q) => `"${q.question}"`).join(', ')}`);
-  lines.push(`Who may decide: ${pause.assignees.length > 0 ? pause.assignees.join(', ') : 'anyone with the approver role'}`);
+/** A pause as an operator reads it: a short list, then a decide command that works as written. */
+function describePause(run: RunState, pause: Pause): string {
+  const users = pause.assignees.filter((a) => a.startsWith('user:')).map((a) => a.slice(5));
+  const groups = pause.assignees.filter((a) => a.startsWith('group:')).map((a) => a.slice(6));
+  const items: string[] = [];
+  if (pause.options) items.push(`**Options:** ${pause.options.map((o) => `\`${o}\``).join(' · ')}`);
+  if (pause.type === 'input') items.push("**Expects:** a value matching the step's input schema");
+  if (pause.questions) items.push(`**Questions:** ${pause.questions.map((q) => `"${q.question}" (${q.options.map((o) => o.label).join(' / ')}${q.allow_free_text ? ', or free text' : ''})`).join('; ')}`);
+  if (pause.tool) items.push(`**Tool call:** \`${pause.tool.name}\` with \`${JSON.stringify(pause.tool.args).slice(0, 300)}\``);
+  const who = pause.assignees.length === 0 || pause.assignees.includes('*') ? 'anyone with the approver role' : pause.assignees.join(', ');
+  items.push(`**Who may decide:** ${who}${groups.length > 0 ? ` (send \`"groups": ${JSON.stringify(groups)}\`)` : ''}`);
   if (pause.rules.approvals_required > 1) {
     const approvals = pause.votes.filter((v) => v.value === 'approve').length;
-    lines.push(`Approvals: ${approvals} of ${pause.rules.approvals_required}`);
+    items.push(`**Approvals:** ${approvals} of ${pause.rules.approvals_required} so far, from distinct people`);
   }
-  lines.push(pause.timeout_at ? `Times out: ${pause.timeout_at} (then: ${pause.on_timeout})` : 'No timeout.');
-  lines.push('', `Request id: \`${pause.request_id}\``);
-  const example = pause.options?.[0] !== undefined ? JSON.stringify(pause.options[0]) : '<value>';
-  lines.push(`Decide: signal or update \`decide\` with \`{"request_id": "${pause.request_id}", "value": ${example}, "by": "<who>"}\``);
-  return lines.join('\n');
+  if (pause.timeout_at) {
+    const hours = (Date.parse(pause.timeout_at) - Date.parse(pause.created_at)) / 3_600_000;
+    items.push(`**Times out:** ${pause.timeout_at} (${formatHours(hours)} after it opened), then: \`${pause.on_timeout}\``);
+  } else {
+    items.push('**Times out:** never');
+  }
+  const e = pause.escalation;
+  if (e?.remind_at && !e.reminded_at) items.push(`**Reminder:** ${e.remind_at}`);
+  if (e?.reassign_at && !e.reassigned_at) items.push(`**Reassigned to ${(e.reassign_to ?? []).join(', ')}:** ${e.reassign_at}`);
+  if (pause.rules.reject_requires_comment) items.push('**Rule:** a rejection must say why (`comment`)');
+  if (!pause.rules.allow_self_approval && pause.started_by) items.push(`**Rule:** ${pause.started_by} started the run and may not approve it`);
+  if (pause.rules.allow_skip) items.push('**May be skipped:** `{"action": "skip"}` instead of a value');
+  items.push(`**Request id:** \`${pause.request_id}\``);
+
+  const decision = {
+    request_id: pause.request_id,
+    value: exampleValue(pause),
+    by: users[0] ?? '<your name>',
+    ...(groups.length > 0 ? { groups } : {}),
+  };
+  // One field per line: the Web UI's panel is narrow, and a clipped command cannot be copied.
+  const fields = Object.entries(decision).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  const input = `{\n${fields.join(',\n')}\n}`.replace(/'/g, "'\\''");
+  return [
+    `**Waiting for a decision** at step \`${pause.step}\` (${pause.type})`,
+    '',
+    `> ${pause.message.replace(/\n/g, '\n> ')}`,
+    '',
+    ...items.map((i) => `- ${i}`),
+    '',
+    'Decide with an update (it answers with the run, or says why it refused), or send the same input as a signal (`temporal workflow signal --name decide …`; a refused signal shows in the history as a `decide signal refused` marker):',
+    '',
+    '```',
+    'temporal workflow update execute -o json \\',
+    `  --workflow-id ${run.runId} \\`,
+    `  --name decide --input '${input}'`,
+    '```',
+    // The Web UI sizes its frame a line short; a last empty line keeps the command whole.
+    '',
+    '---',
+  ].join('\n');
+}
+
+function exampleValue(pause: Pause): unknown {
+  if (pause.options?.[0] !== undefined) return pause.options[0];
+  const question = pause.questions?.[0];
+  if (question) return Object.fromEntries((pause.questions ?? []).map((q) => [q.question, q.options[0]?.label ?? '<answer>']));
+  return pause.type === 'input' ? {} : '<value>';
+}
+
+function formatHours(hours: number): string {
+  if (hours >= 48) return `${Number((hours / 24).toFixed(1))}d`;
+  if (hours >= 1) return `${Number(hours.toFixed(1))}h`;
+  return `${Math.max(1, Math.round(hours * 60))}m`;
 }

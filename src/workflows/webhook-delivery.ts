@@ -104,13 +104,13 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
   setHandler(getDeliveriesQuery, () => log, { description: 'Every message of this run for this webhook, with its outcome.' });
 
   let expired = false;
-  void sleep(LIFETIME).then(() => (expired = true));
+  void sleep(LIFETIME, { summary: 'delivery lifetime: stop retrying this run\'s messages' }).then(() => (expired = true));
   let lingering = false;
   for (;;) {
     const runEnded = log.some((r) => RUN_END_EVENTS.has(r.event_type) && r.status !== 'pending' && r.status !== 'delivering');
     if (runEnded && !lingering) {
       lingering = true;
-      void sleep(LINGER_AFTER_RUN_END).then(() => (expired = true));
+      void sleep(LINGER_AFTER_RUN_END, { summary: 'linger after the run ended (late redeliveries)' }).then(() => (expired = true));
     }
     await condition(() => queue.length > 0 || expired || tooLong());
     if (queue.length === 0 && expired) break;
@@ -159,7 +159,7 @@ export async function holdpointWebhookDelivery(input: DeliveryWorkflowInput): Pr
         }
         entry.next_retry_at = new Date(Date.now() + delay).toISOString();
         publishLog();
-        await sleep(delay);
+        await sleep(delay, { summary: `retry ${entry.event_type} (${entry.message_id}), attempt ${entry.attempts + 1}` });
       }
     }
   }

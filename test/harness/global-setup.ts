@@ -6,6 +6,7 @@ import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { bundleWorkflows } from '../../workers/worker';
+import { ensureChromium } from './chromium';
 import { ensurePythonClient, PYTHON_CLIENTS, type PythonClient } from './python-clients';
 
 /**
@@ -32,10 +33,13 @@ export default async function globalSetup(): Promise<void> {
       cliPath,
       dbFile: join(dir, 'temporal.db'),
       port: await freePort(),
+      // The Web UI too: a browser test reads a paused run's page.
+      uiPort: await freePort(),
       namespace: 'default',
       logger: logger.child({}, { level: 'warn' }),
     });
     process.env.HOLDPOINT_TEST_TEMPORAL_ADDRESS = server.address;
+    if (server.uiUrl) process.env.HOLDPOINT_TEST_UI_URL = server.uiUrl;
   }
   (globalThis as { __holdpointDevServer?: DevServer }).__holdpointDevServer = server;
 
@@ -51,4 +55,5 @@ export default async function globalSetup(): Promise<void> {
   for (const name of Object.keys(PYTHON_CLIENTS) as PythonClient[]) {
     process.env[`HOLDPOINT_TEST_PY_${name.toUpperCase()}`] = await ensurePythonClient(root, name, logger);
   }
+  process.env.HOLDPOINT_TEST_CHROMIUM = await ensureChromium(logger);
 }

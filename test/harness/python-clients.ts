@@ -14,6 +14,8 @@ export const PYTHON_CLIENTS = {
   /** Agno's AgentOSClient needs fastapi to import (agno/client/os.py imports fastapi.UploadFile). */
   agno: { packages: ['agno==3.1.10', 'fastapi==0.165.0', 'httpx==0.28.1', 'websockets==17.4'], pipFlags: [] as string[] },
   glaip: { packages: ['glaip-sdk==0.9.16'], pipFlags: [] as string[] },
+  /** Temporal's Python SDK: another service deciding through Temporal, not REST. */
+  temporal: { packages: ['temporalio==1.35.0'], pipFlags: [] as string[] },
   /** m8tes 4.49.0 asks for Python >= 3.11.9; these machines have 3.11.7 and the SDK is pure Python. */
   m8tes: { packages: ['m8tes==4.49.0'], pipFlags: ['--ignore-requires-python'] },
 } as const;
