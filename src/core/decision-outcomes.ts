@@ -2,6 +2,7 @@ import type { Principal } from '../contracts/principal';
 import type { RunView } from '../contracts/run';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { digestOf as contentHash } from '../lib/digest';
+import { alreadyDecided, idempotencyConflict, sameComment, type DecisionRefusal } from '../contracts/decision';
 import type { DecisionInput } from './runs';
 
 /**
@@ -13,10 +14,8 @@ export function replayOf(run: RunView, actor: Principal, input: DecisionInput): 
     const vote = pause.votes.find((v) => v.idempotency_key === input.idempotency_key && v.by === actor.id);
     if (!vote) continue;
     const value = input.action === 'skip' ? 'skipped' : input.value;
-    if (JSON.stringify(vote.value) === JSON.stringify(value) && (vote.comment ?? null) === (input.comment ?? null)) return run;
-    throw new HoldpointError(ErrorType.IdempotencyConflict, `idempotency key "${input.idempotency_key}" was already used for another decision on step "${pause.step}"; use a new key`, {
-      request_id: pause.request_id,
-    });
+    if (JSON.stringify(vote.value) === JSON.stringify(value) && sameComment(vote.comment, input.comment)) return run;
+    throw asError(idempotencyConflict(input.idempotency_key!, pause));
   }
   return undefined;
 }
@@ -25,13 +24,7 @@ export function replayOf(run: RunView, actor: Principal, input: DecisionInput): 
 export function whyEnded(run: RunView, input: DecisionInput): HoldpointError {
   const pause = [...run.pauses].reverse().find((p) => (input.request_id ? p.request_id === input.request_id : p.step === input.step));
   if (pause?.decision && pause.status === 'decided') {
-    const by = pause.decision.by ?? 'an unnamed sender';
-    return new HoldpointError(ErrorType.AlreadyDecided, `step "${pause.step}" was already decided by ${by} at ${pause.decision.at}`, {
-      request_id: pause.request_id,
-      decided_by: pause.decision.by ?? null,
-      decided_at: pause.decision.at,
-      value: pause.decision.value,
-    });
+    return asError(alreadyDecided(pause));
   }
   return new HoldpointError(ErrorType.RunEnded, `run ${run.run_id} has ${run.status}; it takes no more decisions`, { run_id: run.run_id, status: run.status });
 }
@@ -45,3 +38,5 @@ export function updateIdFor(actor: Principal, input: DecisionInput): string {
   const { idempotency_key, ...decision } = input;
   return `${actor.id}:${idempotency_key}:${contentHash(decision).slice(7, 23)}`;
 }
+
+const asError = (refusal: DecisionRefusal) => new HoldpointError(refusal.type, refusal.message, refusal.details);

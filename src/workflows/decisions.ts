@@ -1,11 +1,16 @@
 import { refusal } from './failures';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
-import { DECISION_FIELDS, DecisionRequest, describeIssue } from '../contracts/decision';
+import { alreadyDecided, DECISION_FIELDS, DecisionRequest, describeIssue, idempotencyConflict, sameComment, type DecisionRefusal } from '../contracts/decision';
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
 import { matchesAssignee } from '../lib/assignees';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { RunState } from './run-state';
+
+/** Rejects a decision with one of the shared refusals (src/contracts/decision.ts). */
+function refuse(refusal: DecisionRefusal): never {
+  return reject(refusal.type, refusal.message, refusal.details);
+}
 
 /** Rejects a decision with a typed failure the gateway maps to an HTTP status. */
 export function reject(type: ErrorType, message: string, details: ErrorDetails = {}): never {
@@ -77,13 +82,10 @@ function approves(value: unknown): boolean {
 function findByKey(run: RunState, request: DecisionRequest): CheckedDecision | undefined {
   for (const pause of run.data.pauses) {
     for (const vote of pause.votes) {
-      if (vote.idempotency_key !== request.idempotency_key) continue;
-      const same = vote.by === request.by && sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && (vote.comment ?? null) === (request.comment ?? null);
-      if (!same) {
-        reject(ErrorType.IdempotencyConflict, `idempotency key "${request.idempotency_key}" was already used for another decision (${JSON.stringify(vote.value)} by ${vote.by ?? 'an unnamed sender'} on step "${pause.step}"); use a new key`, {
-          request_id: pause.request_id,
-        });
-      }
+      // Keys are the caller's own: another person's decision under the same key is not a repeat of it.
+      if (vote.idempotency_key !== request.idempotency_key || vote.by !== request.by) continue;
+      const same = sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && sameComment(vote.comment, request.comment);
+      if (!same) refuse(idempotencyConflict(request.idempotency_key!, pause, vote));
       return { request, pause, duplicate: true };
     }
   }
@@ -129,15 +131,7 @@ function findPause(run: RunState, request: DecisionRequest): Pause {
 }
 
 function alreadySettled(pause: Pause): never {
-  if (pause.decision) {
-    const by = pause.decision.by ?? 'an unnamed sender';
-    reject(ErrorType.AlreadyDecided, `step "${pause.step}" was already decided by ${by} at ${pause.decision.at}`, {
-      request_id: pause.request_id,
-      decided_by: pause.decision.by ?? null,
-      decided_at: pause.decision.at,
-      value: pause.decision.value,
-    });
-  }
+  if (pause.decision) refuse(alreadyDecided(pause));
   reject(ErrorType.NotPaused, `request ${pause.request_id} is ${pause.status.replace('_', ' ')}; it takes no decision`, {
     request_id: pause.request_id,
     status: pause.status,
