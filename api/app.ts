@@ -4,18 +4,21 @@ import type { ApiKeyRing } from '../src/auth/api-keys';
 import type { Core } from '../src/core';
 import type { Logger } from '../src/logger';
 import type { SlackUserMap } from '../src/slack/users';
-import { agentOsRouter, agentOsWebSocket } from './agentos';
-import { aipRouter } from './aip';
+import { agentOsRouter, agentOsTable, agentOsWebSocket } from './agentos';
+import { aipRouter, aipTable } from './aip';
 import { errorBoundary, notFoundRoute } from './errors';
-import { healthRouter } from './health';
-import { schemaRouter } from './schemas';
-import { slackRouter } from './integrations/slack';
-import { DEFAULT_M8TES_PREFIX, m8tesFace } from './m8tes';
+import { inboxTable } from './inbox';
+import { slackRouter, slackTable } from './integrations/slack';
+import { DEFAULT_M8TES_PREFIX, m8tesFace, m8tesTable } from './m8tes';
+import { GatewayMetrics, type MetricsOptions } from './metrics';
 import { requestLog } from './request-log';
 import type { UpgradeHandler } from './server';
 import { StreamRegistry } from './streaming/registry';
 import { createWsHandler } from './streaming/ws';
-import { v1Router } from './v1';
+import { openApiDocument, responseChecker } from './openapi';
+import { publicTable } from './public';
+import type { RouteTable } from './route';
+import { v1Router, v1Table } from './v1';
 
 export interface AppOptions {
   core: Core;
@@ -30,7 +33,18 @@ export interface AppOptions {
   slack?: { signingSecret: string | undefined; client: WebClient | undefined; users: SlackUserMap };
   /** Where m8tes' face is mounted (its SDK's `base_url` ends in it). @default "/api/v2" */
   m8tesPrefix?: string;
+  /** Check every declared answer against its schema (tests): a mismatch is a 500 naming it. */
+  checkResponses?: boolean;
+  /** GET /metrics: whether it needs a key, and the worker's metrics to include. @default public, the gateway's own */
+  metrics?: MetricsOptions;
 }
+
+const API_INFO = {
+  title: 'holdpoint',
+  version: '0.1.0',
+  description:
+    "A durable human-in-the-loop workflow engine on Temporal. One core, several faces: holdpoint's own `/v1` (seed 002's Reminix shapes), GL AIP, Agno AgentOS and m8tes, each as its vendor's clients expect it.",
+};
 
 /** The REST gateway and its live parts: the Express app, its open streams, its WebSocket endpoints. */
 export interface Gateway {
@@ -40,25 +54,41 @@ export interface Gateway {
 }
 
 /** The REST gateway: thin adapters over the core (one per face), no state of its own but open streams. */
-export function createGateway({ core, keys, logger, defaultWaitMs = 20_000, heartbeatMs = 15_000, slack, m8tesPrefix = DEFAULT_M8TES_PREFIX }: AppOptions): Gateway {
+export function createGateway({ core, keys, logger, defaultWaitMs = 20_000, heartbeatMs = 15_000, slack, m8tesPrefix = DEFAULT_M8TES_PREFIX, checkResponses = false, metrics: metricsOptions }: AppOptions): Gateway {
   const streams = new StreamRegistry();
   const live = { heartbeatMs, registry: streams };
+  const checkResponse = checkResponses ? responseChecker() : undefined;
+  const v1 = v1Table({ core, keys, defaultWaitMs, live, ...(checkResponse ? { checkResponse } : {}) });
+  const tables: RouteTable[] = [];
+  let document: Record<string, unknown> | undefined;
+  const metrics = new GatewayMetrics(core, logger.child({ component: 'metrics' }), metricsOptions);
+  const publicRoutes = publicTable(core, () => (document ??= openApiDocument(tables, API_INFO)), metrics, keys);
+  tables.push(publicRoutes, v1);
+
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(logger));
-  app.use(healthRouter(core));
-  app.use(schemaRouter());
+  app.use(requestLog(logger), metrics.timeRequests());
+  app.use(publicRoutes.router());
+  const inbox = inboxTable();
+  tables.push(inbox);
+  app.use('/inbox', inbox.router());
   // Slack signs the raw body, so its route reads the body itself, before any parser.
-  app.use('/integrations/slack', slackRouter({ core, keys, logger, signingSecret: slack?.signingSecret, client: slack?.client, users: slack?.users ?? {} }));
+  const slackRoutes = slackTable({ core, keys, logger, signingSecret: slack?.signingSecret, client: slack?.client, users: slack?.users ?? {}, ...(checkResponse ? { checkResponse } : {}) });
+  tables.push(slackRoutes);
+  app.use('/integrations/slack', slackRouter(slackRoutes));
   app.use(express.json({ limit: '1mb' }));
-  app.use('/v1', v1Router({ core, keys, logger, defaultWaitMs, live }));
-  app.use(m8tesPrefix, ...m8tesFace({ core, keys, logger, live }));
-  const aip = aipRouter({ core, keys, logger, live });
-  app.use('/agents/hitl', aip.hitl);
-  app.use(aip.agents);
+  app.use('/v1', v1Router(v1, logger));
+  const m8tes = m8tesTable({ core, keys, live, prefix: m8tesPrefix, ...(checkResponse ? { checkResponse } : {}) });
+  tables.push(m8tes);
+  app.use(m8tesPrefix, ...m8tesFace(m8tes, logger));
+  const aip = aipTable({ core, keys, live, ...(checkResponse ? { checkResponse } : {}) });
+  tables.push(aip);
+  app.use(aipRouter(aip, logger));
   // AgentOS serves at the root of its base URL (Agno's client has no prefix), so it is mounted last.
-  const agentOs = { core, keys, logger, registry: streams, heartbeatMs, defaultWaitMs };
-  app.use(agentOsRouter(agentOs));
+  const agentOs = { core, keys, logger, registry: streams, heartbeatMs, defaultWaitMs, ...(checkResponse ? { checkResponse } : {}) };
+  const agentOsRoutes = agentOsTable(agentOs);
+  tables.push(agentOsRoutes);
+  app.use(agentOsRouter(agentOsRoutes, logger));
   app.use(notFoundRoute());
   app.use(errorBoundary(logger));
   const agentOsWs = agentOsWebSocket(agentOs);

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     defaultWaitMs: config.defaultWaitMs,
     heartbeatMs: config.live.heartbeatMs,
     m8tesPrefix: config.m8tesPrefix,
+    metrics: { workerUrl: config.metrics.workerUrl, public: config.metrics.public },
     slack: {
       signingSecret: config.slack.signingSecret,
       client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { bundleWorkflows } from '../../workers/worker';
+import { bundleWorkflows } from '../workers/worker';
 
 /** `npm run build` step: the workflow bundle production workers load (HOLDPOINT_WORKFLOW_BUNDLE). */
 async function main(): Promise<void> {

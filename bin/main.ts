@@ -1,20 +1,22 @@
 import { join } from 'node:path';
 import { LogLevel, WebClient } from '@slack/web-api';
-import { createGateway } from '../../api/app';
-import { serve } from '../../api/server';
-import { workerFromConfig } from '../../workers/worker';
-import { exampleHandlers } from '../activities/handlers';
-import { ApiKeyRing, localDevKeys } from '../auth/api-keys';
-import { localSecretKey } from '../auth/secret-key';
-import { loadCatalog } from '../catalog/load';
-import { loadConfig } from '../config';
-import { createCore } from '../core';
-import { createLogger, installTemporalLogging } from '../logger';
-import { ensureTemporalCli } from '../temporal/cli';
+import { createGateway } from '../api/app';
+import { serve } from '../api/server';
+import { workerFromConfig } from '../workers/worker';
+import { exampleHandlers } from '../src/activities/handlers';
+import { ApiKeyRing, localDevKeys } from '../src/auth/api-keys';
+import { localSecretKey } from '../src/auth/secret-key';
+import { loadCatalog } from '../src/catalog/load';
+import { loadConfig } from '../src/config';
+import { createCore } from '../src/core';
+import { createLogger } from '../src/logger';
+import { installTemporalLogging, metricsUrl } from '../workers/runtime';
+import { connectWorker } from '../workers/connection';
+import { ensureTemporalCli } from '../src/temporal/cli';
 import { writeStackFile } from './stack-file';
-import { connectClient, connectWorker } from '../temporal/connection';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { connectClient } from '../src/temporal/connection';
+import { freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 
 /**
  * `npm start`: everything on one machine. A local Temporal dev server persisted to
@@ -23,7 +25,9 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 async function main(): Promise<void> {
   const loaded = loadConfig();
   const logger = createLogger(loaded.log);
-  installTemporalLogging(logger, 'warn', { handleSignals: false });
+  // The worker's metrics (runs, pauses, decisions, the Temporal SDK) on a local port; the gateway's /metrics includes them.
+  const workerMetrics = loaded.metrics.workerAddress ?? `127.0.0.1:${await freePort()}`;
+  installTemporalLogging(logger, 'warn', { handleSignals: false, metrics: workerMetrics });
   const stops: (() => Promise<unknown>)[] = [];
   let devServer: DevServer | undefined;
   let stopping = false;
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     defaultWaitMs: config.defaultWaitMs,
     heartbeatMs: config.live.heartbeatMs,
     m8tesPrefix: config.m8tesPrefix,
+    metrics: { workerUrl: config.metrics.workerUrl ?? metricsUrl(workerMetrics), public: config.metrics.public },
     slack: {
       signingSecret: config.slack.signingSecret,
       client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,
@@ -126,6 +131,9 @@ async function main(): Promise<void> {
     '',
     'holdpoint is running',
     `  gateway    ${gateway}`,
+    `  API docs   ${gateway}/docs`,
+    `  inbox      ${gateway}/inbox   (sign in with a key below)`,
+    `  metrics    ${gateway}/metrics`,
     ...(devServer?.uiUrl ? [`  Web UI     ${devServer.uiUrl}`] : []),
     `  Temporal   ${address}${devServer ? ` (dev server; runs persist in ${devServer.dbFile})` : ''}`,
     `  workflows  ${catalog.list().map((e) => e.definition.name).join(', ')}`,

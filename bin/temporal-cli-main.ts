@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../config';
-import { createLogger } from '../logger';
-import { cachedCliPath, ensureTemporalCli } from '../temporal/cli';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { cachedCliPath, ensureTemporalCli } from '../src/temporal/cli';
 import { readStackFile, stackFilePath } from './stack-file';
 
 /**

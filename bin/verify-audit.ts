@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { AuditEntry } from '../contracts/run';
-import { loadConfig } from '../config';
-import { verifyRunAudit, type AuditReport } from '../core/audit-verify';
-import { verifyChain } from '../lib/audit-chain';
-import { createLogger } from '../logger';
-import { connectClient } from '../temporal/connection';
+import { AuditEntry } from '../src/contracts/run';
+import { loadConfig } from '../src/config';
+import { verifyRunAudit, type AuditReport } from '../src/core/audit-verify';
+import { verifyChain } from '../src/lib/audit-chain';
+import { createLogger } from '../src/logger';
+import { connectClient } from '../src/temporal/connection';
 
 const USAGE = `usage:
   npm run audit:verify -- <run_id>        verify a run's trail against its Temporal history

@@ -10,6 +10,8 @@ import { parseSlackUsers, type SlackUserMap } from './slack/users';
 const Port = z.coerce.number().int().min(0).max(65_535);
 const Blank = z.literal('').transform(() => undefined);
 const optional = <T extends z.ZodType>(schema: T) => z.union([Blank, schema]).optional();
+const Flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const HostPort = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, such as 0.0.0.0:9464');
 
 /** Every setting holdpoint reads from the environment. Defaults suit a laptop. */
 const Env = z.object({
@@ -76,6 +78,15 @@ const Env = z.object({
   HOLDPOINT_SLACK_USERS: optional(z.string().min(1)),
   /** Where m8tes' face is mounted (its SDK's base_url ends in it). */
   HOLDPOINT_M8TES_PREFIX: z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a path such as /api/v2').default('/api/v2'),
+  /**
+   * Where the worker serves Prometheus metrics (host:port): the Temporal SDK's and the runs' holdpoint_*
+   * ones. Unset: none for a worker alone; `npm start` picks a free local port and the gateway includes them.
+   */
+  HOLDPOINT_WORKER_METRICS: optional(HostPort),
+  /** The worker's metrics URL (http://worker:9464/metrics): the gateway's /metrics includes them, so one scrape sees all. */
+  HOLDPOINT_WORKER_METRICS_URL: optional(z.string().url()),
+  /** Whether GET /metrics needs no API key (scrapers usually carry none); false: any key with the viewer role. */
+  HOLDPOINT_METRICS_PUBLIC: Flag.default(true),
   /** trace | debug | info | warn | error */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** `pretty` for people, `json` for log shippers. @default pretty on a terminal, json otherwise */
@@ -125,6 +136,13 @@ export interface Config {
     users: SlackUserMap;
   };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
+  metrics: {
+    /** The worker's Prometheus exporter address; undefined: none. */
+    workerAddress: string | undefined;
+    /** Where the gateway reads the worker's metrics; undefined: it serves its own only. */
+    workerUrl: string | undefined;
+    public: boolean;
+  };
 }
 
 function csv(value: string | undefined): string[] {
@@ -185,5 +203,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       users: e.HOLDPOINT_SLACK_USERS ? parseSlackUsers(e.HOLDPOINT_SLACK_USERS) : {},
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
+    metrics: { workerAddress: e.HOLDPOINT_WORKER_METRICS, workerUrl: e.HOLDPOINT_WORKER_METRICS_URL, public: e.HOLDPOINT_METRICS_PUBLIC },
   };
 }

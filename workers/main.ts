@@ -1,6 +1,8 @@
 import { loadConfig } from '../src/config';
-import { createLogger, installTemporalLogging } from '../src/logger';
-import { connectClient, connectWorker } from '../src/temporal/connection';
+import { createLogger } from '../src/logger';
+import { installTemporalLogging } from './runtime';
+import { connectWorker } from './connection';
+import { connectClient } from '../src/temporal/connection';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { workerFromConfig } from './worker';
 
@@ -8,7 +10,7 @@ import { workerFromConfig } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ ...config.log, name: 'holdpoint-worker' });
-  installTemporalLogging(logger, config.log.level);
+  installTemporalLogging(logger, config.log.level, { metrics: config.metrics.workerAddress });
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set; the worker needs a Temporal server (or use `npm start`)');
   const target = { ...config.temporal, address: config.temporal.address };
 

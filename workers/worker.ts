@@ -49,6 +49,7 @@ export const PRELOADED_MODULES = [
     'contracts/policies',
     'contracts/markers',
     'contracts/numeric-id',
+    'contracts/metrics',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
 ];

@@ -1,13 +1,24 @@
-import { Router } from 'express';
+import type { z } from 'zod';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import {
+  AgentOsApproval,
+  AgentOsApprovalCount,
+  AgentOsApprovalPage,
+  AgentOsApprovalState,
+  type AgentOsApprovalStatus,
+  ApprovalCountQuery,
+  ApprovalParams,
+  ApprovalsQuery,
+  ResolveBody,
+} from '../../src/contracts/http/agentos';
 import type { Principal } from '../../src/contracts/principal';
 import type { Pause, RunView } from '../../src/contracts/run';
 import { parseRequestId, type Core, type InboxParams } from '../../src/core';
-import { actor } from '../auth';
-import { AgentOsError, epoch, notFound, validate } from './http';
+import { answer, type RouteTable } from '../route';
+import { AGENTOS_ERRORS, errorAnswers } from './errors';
+import { AgentOsError, epoch, notFound } from './http';
 import { agentOsStatus, sessionOf, type LayoutCache } from './layout';
 import { executorRequirement } from './requirements';
-import { ApprovalsQuery, ResolveBody } from './schemas';
 
 /**
  * AgentOS' approval records are holdpoint's tool pauses: those of `@approval` tools (`approval:
@@ -16,99 +27,118 @@ import { ApprovalsQuery, ResolveBody } from './schemas';
  * principal, who must be an admin as in AgentOS.
  */
 
-type Status = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+type Status = AgentOsApprovalStatus;
 
 /** How many inbox items a listing reads at most to find the records it shows. */
 const SCAN_LIMIT = 1_000;
 
-export function approvalRoutes(core: Core, layouts: LayoutCache): Router {
-  const router = Router();
-
+export function approvalRoutes(table: RouteTable, core: Core, layouts: LayoutCache): void {
   const recordOf = async (run: RunView, pause: Pause, caller: Principal) => approvalRecord(run, pause, (await layouts.forRun(run, caller)).stepTitle(pause.tool!.agent_step));
 
-  router.get('/approvals', async (req, res) => {
-    const query = validate(ApprovalsQuery, req.query, 'query');
-    const caller = actor(req);
-    const found = await findApprovals(core, caller, query.status, query.workflow_id, query.run_id);
-    const records = (await Promise.all(found.map(({ run, pause }) => recordOf(run, pause, caller)))).filter(
-      (r) =>
-        (!query.status || r.status === query.status) &&
-        (!query.source_type || r.source_type === query.source_type) &&
-        (!query.approval_type || r.approval_type === query.approval_type) &&
-        (!query.pause_type || r.pause_type === query.pause_type) &&
-        (!query.agent_id || r.agent_id === query.agent_id) &&
-        (!query.user_id || r.user_id === query.user_id) &&
-        !query.team_id &&
-        !query.schedule_id,
-    );
-    records.sort((a, b) => b.created_at - a.created_at);
-    res.json({
-      data: records.slice((query.page - 1) * query.limit, query.page * query.limit),
-      meta: { page: query.page, limit: query.limit, total_pages: Math.ceil(records.length / query.limit), total_count: records.length, search_time_ms: 0 },
-    });
+  table.add({
+    method: 'get',
+    path: '/approvals',
+    summary: 'Approval records (tool pauses), newest first: paged, filtered by status, workflow, run, agent, user',
+    query: ApprovalsQuery,
+    responses: { 200: { description: 'A page of approval records', schema: AgentOsApprovalPage }, ...errorAnswers(401, 422, 503) },
+    handler: async ({ query, actor }) => {
+      const found = await findApprovals(core, actor, query.status, query.workflow_id, query.run_id);
+      const records = (await Promise.all(found.map(({ run, pause }) => recordOf(run, pause, actor)))).filter(
+        (r) =>
+          (!query.status || r.status === query.status) &&
+          (!query.source_type || r.source_type === query.source_type) &&
+          (!query.approval_type || r.approval_type === query.approval_type) &&
+          (!query.pause_type || r.pause_type === query.pause_type) &&
+          (!query.agent_id || r.agent_id === query.agent_id) &&
+          (!query.user_id || r.user_id === query.user_id) &&
+          !query.team_id &&
+          !query.schedule_id,
+      );
+      records.sort((a, b) => b.created_at - a.created_at);
+      return answer(200, {
+        data: records.slice((query.page - 1) * query.limit, query.page * query.limit),
+        meta: { page: query.page, limit: query.limit, total_pages: Math.ceil(records.length / query.limit), total_count: records.length, search_time_ms: 0 },
+      });
+    },
   });
 
-  router.get('/approvals/count', async (req, res) => {
-    const userId = typeof req.query.user_id === 'string' ? req.query.user_id : undefined;
-    const found = await findApprovals(core, actor(req), 'pending');
-    res.json({ count: found.filter(({ run }) => !userId || run.user_id === userId).length });
+  table.add({
+    method: 'get',
+    path: '/approvals/count',
+    summary: 'How many approvals are pending (of one end user)',
+    query: ApprovalCountQuery,
+    responses: { 200: { description: 'The count', schema: AgentOsApprovalCount }, ...errorAnswers(401, 422, 503) },
+    handler: async ({ query, actor }) => {
+      const found = await findApprovals(core, actor, 'pending');
+      return answer(200, { count: found.filter(({ run }) => !query.user_id || run.user_id === query.user_id).length });
+    },
   });
 
-  router.get('/approvals/:approvalId/status', async (req, res) => {
-    const { run, pause } = await approvalOf(core, String(req.params.approvalId), actor(req));
-    const record = await recordOf(run, pause, actor(req));
-    res.json({ approval_id: record.id, status: record.status, run_id: record.run_id, resolved_at: record.resolved_at, resolved_by: record.resolved_by });
+  table.add({
+    method: 'get',
+    path: '/approvals/:approvalId/status',
+    summary: "An approval's status: who resolved it and when",
+    params: ApprovalParams,
+    responses: { 200: { description: 'The status', schema: AgentOsApprovalState }, ...errorAnswers(401, 404, 503) },
+    handler: async ({ params, actor }) => {
+      const { run, pause } = await approvalOf(core, params.approvalId, actor);
+      const record = await recordOf(run, pause, actor);
+      return answer(200, { approval_id: record.id, status: record.status, run_id: record.run_id, resolved_at: record.resolved_at, resolved_by: record.resolved_by });
+    },
   });
 
-  router.get('/approvals/:approvalId', async (req, res) => {
-    const { run, pause } = await approvalOf(core, String(req.params.approvalId), actor(req));
-    res.json(await recordOf(run, pause, actor(req)));
+  table.add({
+    method: 'get',
+    path: '/approvals/:approvalId',
+    summary: 'One approval record (`ApprovalResponse`)',
+    params: ApprovalParams,
+    responses: { 200: { description: 'The record', schema: AgentOsApproval }, ...errorAnswers(401, 404, 503) },
+    handler: async ({ params, actor }) => {
+      const { run, pause } = await approvalOf(core, params.approvalId, actor);
+      return answer(200, await recordOf(run, pause, actor));
+    },
   });
 
-  router.post('/approvals/:approvalId/resolve', async (req, res) => {
-    const body = validate(ResolveBody, req.body, 'body');
-    const caller = actor(req);
-    if (!caller.roles.includes('admin')) throw new AgentOsError(403, `${caller.id} may not resolve approvals: that needs the admin role`);
-    const { run, pause } = await approvalOf(core, String(req.params.approvalId), caller);
-    const settled = async (view: RunView) => {
-      const now = view.pauses.find((p) => p.request_id === pause.request_id)!;
-      return new AgentOsError(409, `Approval is already '${statusOf(now)}' and cannot be resolved`);
-    };
-    if (pause.status !== 'pending') throw await settled(run);
-    const data = body.resolution_data ?? {};
-    const comment = ['comment', 'note', 'reason'].map((k) => data[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
-    try {
-      const view = await core.runs.decide(run.run_id, { request_id: pause.request_id, value: resolutionValue(pause, body.status as 'approved' | 'rejected', data), ...(comment ? { comment } : {}), via: 'agentos' }, 0, caller);
-      res.json(await recordOf(view, view.pauses.find((p) => p.request_id === pause.request_id)!, caller));
-    } catch (err) {
-      if (err instanceof HoldpointError && (err.type === ErrorType.AlreadyDecided || err.type === ErrorType.NotPaused || err.type === ErrorType.RunEnded)) {
-        throw await settled(await core.runs.get(run.run_id, caller));
+  table.add({
+    method: 'post',
+    path: '/approvals/:approvalId/resolve',
+    summary: "Resolve an approval (admins): the decision itself, taken by the key's principal; the run goes on",
+    params: ApprovalParams,
+    body: ResolveBody,
+    responses: { 200: { description: 'The record, resolved', schema: AgentOsApproval }, ...errorAnswers(401, 403, 404, 409, 422, 503) },
+    handler: async ({ params, body, actor }) => {
+      if (!actor.roles.includes('admin')) throw new AgentOsError(403, `${actor.id} may not resolve approvals: that needs the admin role`);
+      const { run, pause } = await approvalOf(core, params.approvalId, actor);
+      const settled = async (view: RunView) => {
+        const now = view.pauses.find((p) => p.request_id === pause.request_id)!;
+        return new AgentOsError(409, `Approval is already '${statusOf(now)}' and cannot be resolved`);
+      };
+      if (pause.status !== 'pending') throw await settled(run);
+      const data = body.resolution_data ?? {};
+      const comment = ['comment', 'note', 'reason'].map((k) => data[k]).find((v): v is string => typeof v === 'string' && v.trim() !== '');
+      try {
+        const view = await core.runs.decide(run.run_id, { request_id: pause.request_id, value: resolutionValue(pause, body.status as 'approved' | 'rejected', data), ...(comment ? { comment } : {}), via: 'agentos' }, 0, actor);
+        return answer(200, await recordOf(view, view.pauses.find((p) => p.request_id === pause.request_id)!, actor));
+      } catch (err) {
+        if (err instanceof HoldpointError && (err.type === ErrorType.AlreadyDecided || err.type === ErrorType.NotPaused || err.type === ErrorType.RunEnded)) {
+          throw await settled(await core.runs.get(run.run_id, actor));
+        }
+        throw err;
       }
-      throw err;
-    }
+    },
   });
 
-  router.delete('/approvals/:approvalId', () => {
-    throw new AgentOsError(405, "holdpoint's approvals are pauses of runs, kept with the run's audit trail; they cannot be deleted");
+  table.add({
+    method: 'delete',
+    path: '/approvals/:approvalId',
+    summary: "Delete an approval: not in holdpoint (405), whose approvals are pauses kept with their run's audit trail",
+    params: ApprovalParams,
+    responses: { 405: AGENTOS_ERRORS[405], ...errorAnswers(401) },
+    handler: () => answer(405, { detail: "holdpoint's approvals are pauses of runs, kept with the run's audit trail; they cannot be deleted" }),
   });
-
-  return router;
 }
 
-export interface ApprovalRecord {
-  id: string;
-  run_id: string;
-  status: Status;
-  source_type: 'agent';
-  approval_type: string;
-  pause_type: string;
-  agent_id: string;
-  user_id: string | null;
-  created_at: number;
-  resolved_at: number | null;
-  resolved_by: string | null;
-  [key: string]: unknown;
-}
+export type ApprovalRecord = z.input<typeof AgentOsApproval>;
 
 /** AgentOS' approval record of a tool pause. */
 export function approvalRecord(run: RunView, pause: Pause, agentName: string): ApprovalRecord {

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { parseModelRef } from '../../src/contracts/agent';
+import type { AgentOsExecutorRun, AgentOsToolExecution } from '../../src/contracts/http/agentos';
 import { epoch } from './http';
 import { agentRunId, stepId } from './layout';
 import type { TranslationScope } from './events';
@@ -59,7 +61,13 @@ export function executorFields(scope: TranslationScope, agentStep: string): Reco
 }
 
 /** An agent step's run while it is under way (paused at a tool, or running), as Agno's `RunOutput.to_dict()`. */
-export function agentRunUnderway(scope: TranslationScope, at: string, agentStep: string, paused: { message: string } | undefined, tools: Record<string, unknown>[]): Record<string, unknown> {
+export function agentRunUnderway(
+  scope: TranslationScope,
+  at: string,
+  agentStep: string,
+  paused: { message: string } | undefined,
+  tools: z.input<typeof AgentOsToolExecution>[],
+): z.input<typeof AgentOsExecutorRun> {
   const { runId, sessionId, layout } = scope;
   const model = layout.agent(agentStep)?.model;
   const ref = model ? parseModelRef(model) : undefined;

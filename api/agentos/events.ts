@@ -265,7 +265,7 @@ export class EventTranslator {
     return Boolean(tool && (tool.requires_confirmation || tool.requires_user_input || tool.external_execution || tool.approval === 'required'));
   }
 
-  private tool(callId: string, call: CallInfo): Record<string, unknown> {
+  private tool(callId: string, call: CallInfo): ReturnType<typeof toolDict> {
     const tool = this.scope.layout.tool(call.step, call.name);
     const failed = call.status === 'failed' || call.status === 'rejected' || call.status === 'unknown_tool';
     return toolDict({

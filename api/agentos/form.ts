@@ -8,21 +8,26 @@ import express, { type Request, type RequestHandler } from 'express';
 
 const LIMIT = '1mb';
 
-/** Parses urlencoded and multipart bodies into `req.body`; other bodies are left to the app's parsers. */
-export function formParsers(): RequestHandler[] {
+/**
+ * The body of a form route: urlencoded or multipart fields (single values; a repeated field keeps its
+ * last value) in `req.body`, which a body of any other type leaves empty.
+ */
+export function formBody(): RequestHandler[] {
   return [
     express.urlencoded({ extended: false, limit: LIMIT }),
     express.raw({ type: 'multipart/form-data', limit: LIMIT }),
     (req, _res, next) => {
-      if (req.is('multipart/form-data') && Buffer.isBuffer(req.body)) req.body = multipartFields(req.body, req.get('content-type') ?? '');
+      req.body = formOf(req);
       next();
     },
   ];
 }
 
-/** The request's form fields (single values; a repeated field keeps its last value). */
-export function formOf(req: Request): Record<string, string> {
-  if (!req.is('application/x-www-form-urlencoded') && !req.is('multipart/form-data')) return {};
+function formOf(req: Request): Record<string, string> {
+  const urlencoded = req.is('application/x-www-form-urlencoded');
+  const multipart = req.is('multipart/form-data');
+  if (multipart && Buffer.isBuffer(req.body)) return multipartFields(req.body, req.get('content-type') ?? '');
+  if (!urlencoded) return {};
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
     const last = Array.isArray(value) ? value[value.length - 1] : value;

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { ApiKeyRing } from '../../src/auth/api-keys';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import type { AgentOsIssue } from '../../src/contracts/http/agentos';
 import type { Logger } from '../../src/logger';
 import { httpStatus, toHoldpointError } from '../errors';
 
@@ -10,20 +11,11 @@ import { httpStatus, toHoldpointError } from '../errors';
  * is a 422 with `{"detail": [{type, loc, msg, input}]}`. This file is that edge: auth, errors, validation.
  */
 
-/** One FastAPI validation problem. */
-export interface FastApiIssue {
-  type: string;
-  loc: (string | number)[];
-  msg: string;
-  input: unknown;
-  ctx?: Record<string, unknown>;
-}
-
 /** An answer AgentOS gives with a status of its own (401 texts, 405, 422 issue lists). */
 export class AgentOsError extends Error {
   constructor(
     readonly status: number,
-    readonly detail: string | FastApiIssue[],
+    readonly detail: string | AgentOsIssue[],
   ) {
     super(typeof detail === 'string' ? detail : 'request validation failed');
   }
@@ -51,25 +43,47 @@ export function agentOsAuth(keys: ApiKeyRing): RequestHandler {
   };
 }
 
-/** Parses with a schema, or throws FastAPI's 422 naming every bad field under `source`. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, source: 'body' | 'query' | 'path'): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const input = (value ?? {}) as Record<string, unknown>;
+/** Where FastAPI says a value came from (`loc[0]`). */
+const LOC = { params: 'path', query: 'query', headers: 'header', body: 'body' } as const;
+
+/**
+ * A request that fails its schema, as FastAPI answers it: 422 naming every bad field under its
+ * source. The face's `invalid` (see `agentOsTable`).
+ */
+export function invalidRequest(error: z.ZodError, source: keyof typeof LOC, req: Request): never {
+  const input = ((source === 'body' ? req.body : req[source]) ?? {}) as Record<string, unknown>;
   throw new AgentOsError(
     422,
-    result.error.issues.map((issue) => {
+    error.issues.map((issue) => {
       const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
       const given = path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined), input);
       const missing = given === undefined && issue.code === 'invalid_type';
       return {
-        type: missing ? 'missing' : issue.code === 'invalid_format' ? 'string_pattern_mismatch' : issue.code,
-        loc: [source, ...path],
+        type: missing ? 'missing' : fastApiType(issue),
+        loc: [LOC[source], ...path],
         msg: missing ? 'Field required' : issue.message,
         input: missing ? null : (given ?? null),
       };
     }),
   );
+}
+
+/** Pydantic's names for the problems zod finds (the ones AgentOS' fields can have). */
+function fastApiType(issue: z.ZodError['issues'][number]): string {
+  switch (issue.code) {
+    case 'invalid_format':
+      return 'string_pattern_mismatch';
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'int' ? 'int_parsing' : issue.expected === 'string' ? 'string_type' : issue.code;
+    case 'too_small':
+      return issue.origin === 'string' ? 'string_too_short' : 'greater_than_equal';
+    case 'too_big':
+      return issue.origin === 'string' ? 'string_too_long' : 'less_than_equal';
+    case 'invalid_value':
+      return 'enum';
+    default:
+      return issue.code;
+  }
 }
 
 /** The error boundary of the face: `{"detail": ...}` with the status the taxonomy (or AgentOS) gives. */

@@ -1,3 +1,4 @@
+import type { AgentOsInputField } from '../../src/contracts/http/agentos';
 import type { Pause } from '../../src/contracts/run';
 
 /**
@@ -6,14 +7,7 @@ import type { Pause } from '../../src/contracts/run';
  */
 
 /** AgentOS' `{name, field_type, description, value, required, allowed_values?}`. */
-export interface InputField {
-  name: string;
-  field_type: 'str' | 'int' | 'float' | 'bool' | 'list' | 'dict';
-  description: string | null;
-  value: unknown;
-  required: boolean;
-  allowed_values?: unknown[];
-}
+export type InputField = AgentOsInputField;
 
 /** The field name an input step whose schema is not an object is asked for. */
 export const SINGLE_FIELD = 'value';

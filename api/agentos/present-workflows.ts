@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { modelLabel, parseModelRef } from '../../src/contracts/agent';
 import type { AgentStep, Step } from '../../src/contracts/definition';
+import type { AgentOsAgent, AgentOsConfig, AgentOsWorkflow, AgentOsWorkflowStep, AgentOsWorkflowSummary } from '../../src/contracts/http/agentos';
 import type { ListedDefinition, ResolvedDefinition } from '../../src/core';
 
 /**
@@ -11,7 +13,7 @@ import type { ListedDefinition, ResolvedDefinition } from '../../src/core';
 /** The one "database" AgentOS clients are told about: Temporal, which holds every run and session. */
 export const DB_ID = 'holdpoint-temporal';
 
-export function workflowSummary(listed: ListedDefinition): Record<string, unknown> {
+export function workflowSummary(listed: ListedDefinition): z.input<typeof AgentOsWorkflowSummary> {
   const registered = listed.source === 'registered';
   return {
     id: listed.name,
@@ -25,7 +27,7 @@ export function workflowSummary(listed: ListedDefinition): Record<string, unknow
   };
 }
 
-export function workflowDetail(resolved: ResolvedDefinition): Record<string, unknown> {
+export function workflowDetail(resolved: ResolvedDefinition): z.input<typeof AgentOsWorkflow> {
   const { definition } = resolved;
   const registered = resolved.source === 'registered';
   return {
@@ -45,7 +47,7 @@ export function workflowDetail(resolved: ResolvedDefinition): Record<string, unk
 }
 
 /** A step as `Workflow.to_dict_for_steps` writes it; conditions hold their branch steps. */
-function stepDict(step: Step): Record<string, unknown> {
+function stepDict(step: Step): z.input<typeof AgentOsWorkflowStep> {
   const base = { name: step.name, ...(step.description ? { description: step.description } : {}) };
   if (step.type === 'condition') {
     return {
@@ -60,7 +62,7 @@ function stepDict(step: Step): Record<string, unknown> {
 }
 
 /** An agent step as AgentOS' `AgentResponse`: its model, its tools (with their HITL flags). */
-function agentDict(step: AgentStep): Record<string, unknown> {
+function agentDict(step: AgentStep): z.input<typeof AgentOsAgent> {
   const model = parseModelRef(step.model);
   return {
     id: step.name,
@@ -87,7 +89,7 @@ function agentDict(step: AgentStep): Record<string, unknown> {
 }
 
 /** `ConfigResponse`: the required lists, and holdpoint's workflows. */
-export function configResponse(workflows: Record<string, unknown>[]): Record<string, unknown> {
+export function configResponse(workflows: z.input<typeof AgentOsWorkflowSummary>[]): z.input<typeof AgentOsConfig> {
   return {
     os_id: 'holdpoint',
     name: 'holdpoint',

@@ -1,4 +1,15 @@
+import type { z } from 'zod';
 import { parseModelRef, type AgentOutput, type ToolCallRecord } from '../../src/contracts/agent';
+import type {
+  AgentOsExecutorRun,
+  AgentOsEvent,
+  AgentOsRunOutput,
+  AgentOsRunSchema,
+  AgentOsStepOutput,
+  AgentOsTokens,
+  AgentOsToolExecution,
+  AgentOsWorkflowMetrics,
+} from '../../src/contracts/http/agentos';
 import type { Pause, RunView, StepRecord } from '../../src/contracts/run';
 import { epoch } from './http';
 import { agentOsStatus, agentRunId, sessionOf, stepId, type StepLayout } from './layout';
@@ -9,12 +20,15 @@ import { requirementsOf, type Settled } from './requirements';
  * (sessions). Keys whose value would be None are left out, as AgentOS does.
  */
 
+type ToolExecution = z.input<typeof AgentOsToolExecution>;
+type RunOutput = z.input<typeof AgentOsRunOutput>;
+
 export interface RunScope {
   layout: StepLayout;
 }
 
 /** What a step did, as Agno's `StepOutput.to_dict()`. */
-export function stepOutput(run: RunView, record: StepRecord, layout: StepLayout): Record<string, unknown> {
+export function stepOutput(run: RunView, record: StepRecord, layout: StepLayout): z.input<typeof AgentOsStepOutput> {
   const step = layout.place(record.name)?.step;
   const agent = record.type === 'agent' ? (record.output as AgentOutput | undefined) : undefined;
   const content = agent ? (agent.object ?? agent.text) : record.type === 'condition' ? (record.branch ?? null) : (record.output ?? null);
@@ -41,14 +55,14 @@ export function stepOutput(run: RunView, record: StepRecord, layout: StepLayout)
 const EXECUTOR_TYPE: Record<string, string> = { task: 'function', agent: 'agent', condition: 'condition' };
 
 /** Steps that have finished (completed or failed), in the order they ran. */
-export function stepResults(run: RunView, layout: StepLayout, only?: ReadonlySet<string>): Record<string, unknown>[] {
+export function stepResults(run: RunView, layout: StepLayout, only?: ReadonlySet<string>): z.input<typeof AgentOsStepOutput>[] {
   return run.steps
     .filter((s) => (s.status === 'completed' || s.status === 'failed') && (!only || only.has(s.name)))
     .map((s) => stepOutput(run, s, layout));
 }
 
 /** Each agent step's own run, as Agno's agent `RunOutput.to_dict()`. */
-export function executorRuns(run: RunView, layout: StepLayout, only?: ReadonlySet<string>): Record<string, unknown>[] {
+export function executorRuns(run: RunView, layout: StepLayout, only?: ReadonlySet<string>): z.input<typeof AgentOsExecutorRun>[] {
   return run.steps
     .filter((s) => s.type === 'agent' && (!only || only.has(s.name)))
     .map((record) => {
@@ -76,7 +90,7 @@ export function executorRuns(run: RunView, layout: StepLayout, only?: ReadonlySe
 }
 
 /** A finished tool call of an agent step, as Agno's `ToolExecution.to_dict()`. */
-export function recordedCall(call: ToolCallRecord, run: RunView, layout: StepLayout, agentStep: string): Record<string, unknown> {
+export function recordedCall(call: ToolCallRecord, run: RunView, layout: StepLayout, agentStep: string): ToolExecution {
   const tool = layout.tool(agentStep, call.name);
   const pause = call.request_id ? run.pauses.find((p) => p.request_id === call.request_id) : undefined;
   return toolDict({
@@ -97,7 +111,7 @@ export function recordedCall(call: ToolCallRecord, run: RunView, layout: StepLay
 }
 
 /** The tool call a pause holds, before its agent step has finished. */
-function pausedCall(pause: Pause): Record<string, unknown> {
+function pausedCall(pause: Pause): ToolExecution {
   const tool = pause.tool!;
   const rejected = pause.decision?.value === 'reject';
   return toolDict({
@@ -134,7 +148,7 @@ export interface ToolFacts {
 }
 
 /** Agno's `ToolExecution.to_dict()`: every key, always. */
-export function toolDict(t: ToolFacts): Record<string, unknown> {
+export function toolDict(t: ToolFacts): ToolExecution {
   return {
     tool_call_id: t.id,
     tool_name: t.name,
@@ -161,8 +175,8 @@ export function toolDict(t: ToolFacts): Record<string, unknown> {
 }
 
 /** AgentOS' workflow metrics: one entry per agent step (tokens), and the run's duration once it ended. */
-export function workflowMetrics(run: RunView): Record<string, unknown> {
-  const steps: Record<string, unknown> = {};
+export function workflowMetrics(run: RunView): z.input<typeof AgentOsWorkflowMetrics> {
+  const steps: z.input<typeof AgentOsWorkflowMetrics>['steps'] = {};
   for (const record of run.steps) {
     const output = record.type === 'agent' ? (record.output as AgentOutput | undefined) : undefined;
     if (!output) continue;
@@ -172,7 +186,7 @@ export function workflowMetrics(run: RunView): Record<string, unknown> {
   return { steps, duration };
 }
 
-function tokens(usage: { input_tokens: number; output_tokens: number } | undefined): Record<string, number> | null {
+function tokens(usage: { input_tokens: number; output_tokens: number } | undefined): z.input<typeof AgentOsTokens> | null {
   if (!usage) return null;
   return { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, total_tokens: usage.input_tokens + usage.output_tokens };
 }
@@ -185,20 +199,20 @@ export function contentOf(run: RunView): unknown {
   return undefined;
 }
 
-export function contentType(content: unknown): string {
+export function contentType(content: unknown): 'str' | 'dict' | 'list' {
   if (Array.isArray(content)) return 'list';
   return content !== null && typeof content === 'object' ? 'dict' : 'str';
 }
 
 /** Where a paused run waits: its active (newest pending) pause, at its top-level step. */
-export function pausedAt(run: RunView, layout: StepLayout): Record<string, unknown> {
+export function pausedAt(run: RunView, layout: StepLayout): Pick<RunOutput, 'paused_step_index' | 'paused_step_name' | 'pause_kind'> {
   const active = run.pending[run.pending.length - 1];
   if (run.status !== 'paused' || !active) return {};
   return { paused_step_index: layout.top(active.step), paused_step_name: layout.container(active.step), pause_kind: active.tool ? 'executor' : 'step' };
 }
 
 /** `WorkflowRunOutput.to_dict()`: the answer to a run, a continue and a GET of a run. */
-export function runOutput(run: RunView, layout: StepLayout, extra: { events?: unknown[]; settled?: Settled } = {}): Record<string, unknown> {
+export function runOutput(run: RunView, layout: StepLayout, extra: { events?: z.input<typeof AgentOsEvent>[]; settled?: Settled } = {}): RunOutput {
   const content = contentOf(run);
   const results = stepResults(run, layout);
   const executors = executorRuns(run, layout);
@@ -225,7 +239,7 @@ export function runOutput(run: RunView, layout: StepLayout, extra: { events?: un
 }
 
 /** `WorkflowRunSchema`: a run as the session routes list it. */
-export function runSchema(run: RunView, layout: StepLayout, events: unknown[] = []): Record<string, unknown> {
+export function runSchema(run: RunView, layout: StepLayout, events: z.input<typeof AgentOsEvent>[] = []): z.input<typeof AgentOsRunSchema> {
   const output = runOutput(run, layout);
   const content = contentOf(run);
   return {
@@ -234,7 +248,7 @@ export function runSchema(run: RunView, layout: StepLayout, events: unknown[] = 
     events,
     workflow_id: run.workflow,
     user_id: run.user_id ?? '',
-    content: content === undefined ? '' : typeof content === 'string' || (content && typeof content === 'object' && !Array.isArray(content)) ? content : JSON.stringify(content),
+    content: content === undefined ? '' : typeof content === 'string' || (content && typeof content === 'object' && !Array.isArray(content)) ? (content as string | Record<string, unknown>) : JSON.stringify(content),
     content_type: output.content_type,
     status: output.status,
     cancellation_stage: null,

@@ -1,6 +1,8 @@
+import type { z } from 'zod';
+import type { AgentOsRunRequirement, AgentOsStepOutput, AgentOsStepRequirement, AgentOsToolExecution } from '../../src/contracts/http/agentos';
 import type { Pause } from '../../src/contracts/run';
 import { epoch } from './http';
-import { acceptedByAgno, inputFields, SINGLE_FIELD, toolInputFields, type InputField } from './input-fields';
+import { acceptedByAgno, inputFields, SINGLE_FIELD, toolInputFields } from './input-fields';
 import { agentRunId, type StepLayout } from './layout';
 
 /**
@@ -17,6 +19,8 @@ export interface RequirementScope {
   layout: StepLayout;
 }
 
+export type StepRequirement = z.input<typeof AgentOsStepRequirement>;
+
 /** Whether a pause shows as decided; `false` shows it as it was while it waited (replays). */
 export type Settled = (pause: Pause) => boolean;
 
@@ -30,13 +34,13 @@ export function isRouteSelection(pause: Pause): boolean {
 }
 
 /** The run's requirements: settled pauses first, then the pending ones (the last is the active one). */
-export function requirementsOf(pauses: Pause[], scope: RequirementScope, settled: Settled = isSettled): Record<string, unknown>[] {
+export function requirementsOf(pauses: Pause[], scope: RequirementScope, settled: Settled = isSettled): StepRequirement[] {
   const done = pauses.filter((p) => settled(p));
   const open = pauses.filter((p) => !settled(p) && (p.status === 'pending' || p.decision !== undefined));
   return [...done, ...open].map((p) => stepRequirement(p, scope, settled(p)));
 }
 
-export function stepRequirement(pause: Pause, scope: RequirementScope, settled = isSettled(pause)): Record<string, unknown> {
+export function stepRequirement(pause: Pause, scope: RequirementScope, settled = isSettled(pause)): StepRequirement {
   const decision = settled ? pause.decision : undefined;
   const value = decision?.value;
   const rejected = value === 'reject';
@@ -64,7 +68,7 @@ export function stepRequirement(pause: Pause, scope: RequirementScope, settled =
     max_retries: null,
     timeout_at: pause.timeout_at ?? null,
     on_timeout: onTimeout(pause.on_timeout),
-  };
+  } satisfies StepRequirement;
   if (pause.tool) {
     const tool = pause.tool;
     return {
@@ -115,7 +119,7 @@ export function stepRequirement(pause: Pause, scope: RequirementScope, settled =
 }
 
 /** Agno's `RunRequirement.to_dict()` for a tool pause: null keys dropped, `tool_execution` complete. */
-export function executorRequirement(pause: Pause, settled = isSettled(pause)): Record<string, unknown> {
+export function executorRequirement(pause: Pause, settled = isSettled(pause)): z.input<typeof AgentOsRunRequirement> {
   const tool = pause.tool!;
   const decision = settled ? pause.decision : undefined;
   const value = decision?.value;
@@ -133,7 +137,7 @@ export function executorRequirement(pause: Pause, settled = isSettled(pause)): R
 }
 
 /** Agno's `ToolExecution.to_dict()` for a tool call a pause holds. */
-export function toolExecution(pause: Pause, value: unknown, decided: boolean): Record<string, unknown> & { user_input_schema: InputField[] | null } {
+export function toolExecution(pause: Pause, value: unknown, decided: boolean): z.input<typeof AgentOsToolExecution> {
   const tool = pause.tool!;
   const rejected = decided && value === 'reject';
   const schema = tool.hitl === 'user_input' ? toolInputFields(pause, decided && !rejected ? value : undefined) : null;
@@ -170,7 +174,7 @@ function answersOf(pause: Pause, value: unknown): Record<string, unknown> | null
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-function reviewedOutput(pause: Pause, scope: RequirementScope): Record<string, unknown> {
+function reviewedOutput(pause: Pause, scope: RequirementScope): z.input<typeof AgentOsStepOutput> {
   const review = pause.review!;
   return {
     content: review.output ?? null,
@@ -193,7 +197,7 @@ function reviewedOutput(pause: Pause, scope: RequirementScope): Record<string, u
 }
 
 /** holdpoint's `on_reject` in AgentOS' words: a failing or ending rejection cancels, `continue` goes on. */
-function onReject(pause: Pause, layout: StepLayout): string {
+function onReject(pause: Pause, layout: StepLayout): 'cancel' | 'skip' {
   if (pause.tool) return 'cancel';
   const step = layout.place(pause.step)?.step as { on_reject?: string } | undefined;
   return step?.on_reject === 'continue' ? 'skip' : 'cancel';

@@ -1,19 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
 import type { Principal } from '../../src/contracts/principal';
+import {
+  AgentOsBackgroundRun,
+  AgentOsEmpty,
+  AgentOsRunOutput,
+  AgentOsRunSchema,
+  CancelQuery,
+  ContinueForm,
+  ResumeForm,
+  RunForm,
+  RunQuery,
+  RunsQuery,
+  WorkflowParams,
+  WorkflowRunParams,
+} from '../../src/contracts/http/agentos';
 import type { RunView } from '../../src/contracts/run';
 import type { Core } from '../../src/core';
-import { actor } from '../auth';
+import { answer, WRITTEN, type RouteTable } from '../route';
 import { SseStream } from '../streaming/sse';
 import { assertPaused, decisionsFor, parseStepRequirements } from './continue';
 import type { TranslationScope } from './events';
-import { formOf } from './form';
-import { epoch, notFound, validate } from './http';
+import { errorAnswers } from './errors';
+import { epoch, notFound } from './http';
 import { agentOsStatus, sessionOf, type LayoutCache } from './layout';
 import { eventsOf, runOf, scopeOf, stateFrom, workflowOf } from './lookup';
 import { runOutput, runSchema } from './present';
-import { CancelQuery, ContinueForm, ResumeForm, RunForm, RunQuery, RunsQuery } from './schemas';
 import { follow, resume, type FollowFrom } from './stream';
 import type { AgentOsOptions } from './index';
 
@@ -21,118 +35,151 @@ import type { AgentOsOptions } from './index';
  * A workflow's runs: start (answered once the run pauses or ends, or streamed), continue a paused run
  * with the requirements the client resolved, cancel, reconnect to a stream, and read runs.
  */
-export function runRoutes(options: AgentOsOptions, layouts: LayoutCache): Router {
+export function runRoutes(table: RouteTable, options: AgentOsOptions, layouts: LayoutCache): void {
   const { core, defaultWaitMs } = options;
-  const router = Router();
 
-  router.post('/workflows/:workflowId/runs', async (req, res) => {
-    const form = validate(RunForm, formOf(req), 'body');
-    const caller = actor(req);
-    const { definition } = await workflowOf(core, String(req.params.workflowId), form.version, caller);
-    const detached = form.stream || form.background;
-    const { run } = await core.runs.start(
-      {
-        workflow: definition.name,
-        task: form.message,
-        state: stateFrom(definition, form.message),
-        waitMs: detached ? 0 : defaultWaitMs,
-        version: form.version,
-        sessionId: form.session_id ?? randomUUID(),
-        userId: form.user_id,
-      },
-      caller,
-    );
-    if (form.background && !form.stream) {
-      res.status(202).json({ run_id: run.run_id, session_id: sessionOf(run), status: 'PENDING' });
-      return;
-    }
-    if (!form.stream) {
-      res.json(runOutput(run, await layouts.forRun(run, caller)));
-      return;
-    }
-    await streamRun(options, req, res, await scopeOf(layouts, run, caller), caller);
+  table.add({
+    method: 'post',
+    path: '/workflows/:workflowId/runs',
+    summary: 'Start a run: answered once it pauses or ends (`stream=false`), streamed (the default), or in the background',
+    description: 'Form fields, as FastAPI reads them: `message` (the input; JSON when the workflow has an input schema), `stream`, `background`, `session_id`, `user_id`, `version`.',
+    params: WorkflowParams,
+    body: RunForm,
+    bodyType: 'form',
+    responses: {
+      200: { description: '`WorkflowRunOutput` of the paused or ended run; with `stream` (the default), its events as SSE until it pauses or ends', schema: AgentOsRunOutput, sse: true },
+      202: { description: 'Started in the background: poll `GET /workflows/{id}/runs/{run_id}`', schema: AgentOsBackgroundRun },
+      ...errorAnswers(400, 401, 403, 404, 422, 503),
+    },
+    handler: async ({ params, body: form, req, res, actor }) => {
+      const { definition } = await workflowOf(core, params.workflowId, form.version, actor);
+      const detached = form.stream || form.background;
+      const { run } = await core.runs.start(
+        {
+          workflow: definition.name,
+          task: form.message,
+          state: stateFrom(definition, form.message),
+          waitMs: detached ? 0 : defaultWaitMs,
+          version: form.version,
+          sessionId: form.session_id ?? randomUUID(),
+          userId: form.user_id,
+        },
+        actor,
+      );
+      if (form.background && !form.stream) return answer(202, { run_id: run.run_id, session_id: sessionOf(run), status: 'PENDING' as const });
+      if (!form.stream) return answer(200, runOutput(run, await layouts.forRun(run, actor)));
+      await streamRun(options, req, res, await scopeOf(layouts, run, actor), actor);
+      return WRITTEN;
+    },
   });
 
-  router.post('/workflows/:workflowId/runs/:runId/continue', async (req, res) => {
-    const form = validate(ContinueForm, formOf(req), 'body');
-    const requirements = parseStepRequirements(form.step_requirements);
-    const caller = actor(req);
-    const workflow = String(req.params.workflowId);
-    await workflowOf(core, workflow, undefined, caller);
-    const run = await runOf(core, workflow, String(req.params.runId), caller, form.session_id);
-    assertPaused(run);
-    const decisions = decisionsFor(run, requirements);
-    let view: RunView = run;
-    for (const [i, decision] of decisions.entries()) {
-      const waitMs = i === decisions.length - 1 && !form.stream ? defaultWaitMs : 0;
-      view = await core.runs.decide(run.run_id, { ...decision, via: 'agentos' }, waitMs, caller);
-    }
-    if (!form.stream) {
-      res.json(runOutput(view, await layouts.forRun(view, caller)));
-      return;
-    }
-    await streamRun(options, req, res, await scopeOf(layouts, run, caller), caller, { afterSeq: run.last_event_seq });
-  });
-
-  router.post('/workflows/:workflowId/runs/:runId/cancel', async (req, res) => {
-    const { session_id } = validate(CancelQuery, req.query, 'query');
-    const caller = actor(req);
-    const workflow = String(req.params.workflowId);
-    await workflowOf(core, workflow, undefined, caller);
-    // AgentOS answers `{}` whatever the run: unknown, ended, or of another session.
-    const run = await runOf(core, workflow, String(req.params.runId), caller, session_id).catch(ignoreNotFound);
-    if (run && (run.status === 'running' || run.status === 'paused')) await core.runs.cancel(run.run_id, 'cancelled through AgentOS', caller);
-    res.json({});
-  });
-
-  router.post('/workflows/:workflowId/runs/:runId/resume', async (req, res) => {
-    const form = validate(ResumeForm, formOf(req), 'body');
-    const caller = actor(req);
-    const workflow = String(req.params.workflowId);
-    await workflowOf(core, workflow, undefined, caller);
-    const runId = String(req.params.runId);
-    const run = await runOf(core, workflow, runId, caller).catch(ignoreNotFound);
-    const stream = new SseStream(req, res, { heartbeatMs: options.heartbeatMs, registry: options.registry });
-    try {
-      if (!run) {
-        await stream.send({ event: 'error', data: { event: 'error', error: `Run ${runId} not found in buffer or database` } });
-        return;
+  table.add({
+    method: 'post',
+    path: '/workflows/:workflowId/runs/:runId/continue',
+    summary: 'Continue a paused run with the requirements the client resolved (the last one is the active one)',
+    description: 'Form fields: `step_requirements` (a JSON list of `StepRequirement`s), `stream` (default true), `session_id`, `user_id`. The key that continues is the decider.',
+    params: WorkflowRunParams,
+    body: ContinueForm,
+    bodyType: 'form',
+    responses: {
+      200: { description: '`WorkflowRunOutput` once the run pauses again or ends; with `stream`, what the decision caused, as SSE', schema: AgentOsRunOutput, sse: true },
+      ...errorAnswers(400, 401, 403, 404, 409, 422, 503),
+    },
+    handler: async ({ params, body: form, req, res, actor }) => {
+      const requirements = parseStepRequirements(form.step_requirements);
+      await workflowOf(core, params.workflowId, undefined, actor);
+      const run = await runOf(core, params.workflowId, params.runId, actor, form.session_id);
+      assertPaused(run);
+      const decisions = decisionsFor(run, requirements);
+      let view: RunView = run;
+      for (const [i, decision] of decisions.entries()) {
+        const waitMs = i === decisions.length - 1 && !form.stream ? defaultWaitMs : 0;
+        view = await core.runs.decide(run.run_id, { ...decision, via: 'agentos' }, waitMs, actor);
       }
-      const scope = await scopeOf(layouts, run, caller);
-      await resume(core, caller, scope, (f) => stream.send({ event: f.event, data: f }), (m) => stream.send({ event: m.event, data: m }), stream.signal, {
-        lastIndex: form.last_event_index ?? -1,
-        subscribedMessage: 'Subscribed to workflow run. Receiving live events.',
-      });
-    } catch (err) {
-      await streamError(stream, req, err);
-    } finally {
-      stream.close();
-    }
+      if (!form.stream) return answer(200, runOutput(view, await layouts.forRun(view, actor)));
+      await streamRun(options, req, res, await scopeOf(layouts, run, actor), actor, { afterSeq: run.last_event_seq });
+      return WRITTEN;
+    },
   });
 
-  router.get('/workflows/:workflowId/runs/:runId', async (req, res) => {
-    const { session_id } = validate(RunQuery, req.query, 'query');
-    const caller = actor(req);
-    const workflow = String(req.params.workflowId);
-    await workflowOf(core, workflow, undefined, caller);
-    const run = await runOf(core, workflow, String(req.params.runId), caller, session_id);
-    const scope = await scopeOf(layouts, run, caller);
-    const events = await eventsOf(core, caller, scope, run).catch(() => undefined);
-    res.json(runOutput(run, scope.layout, events ? { events } : {}));
+  table.add({
+    method: 'post',
+    path: '/workflows/:workflowId/runs/:runId/cancel',
+    summary: 'Cancel a run; `{}` whatever the run (unknown, ended, or of another session), as AgentOS answers',
+    params: WorkflowRunParams,
+    query: CancelQuery,
+    responses: { 200: { description: 'Cancellation requested (or nothing to cancel)', schema: AgentOsEmpty }, ...errorAnswers(401, 403, 404, 422, 503) },
+    handler: async ({ params, query, actor }) => {
+      await workflowOf(core, params.workflowId, undefined, actor);
+      const run = await runOf(core, params.workflowId, params.runId, actor, query.session_id).catch(ignoreNotFound);
+      if (run && (run.status === 'running' || run.status === 'paused')) await core.runs.cancel(run.run_id, 'cancelled through AgentOS', actor);
+      return answer(200, {});
+    },
   });
 
-  router.get('/workflows/:workflowId/runs', async (req, res) => {
-    const { session_id, status } = validate(RunsQuery, req.query, 'query');
-    const caller = actor(req);
-    const workflow = String(req.params.workflowId);
-    await workflowOf(core, workflow, undefined, caller);
-    const runs = await sessionRunViews(core, session_id, caller, workflow);
-    if (runs.length === 0) throw notFound('Session');
-    const shown = status ? runs.filter((r) => agentOsStatus(r.status) === status.toUpperCase()) : runs;
-    res.json(await Promise.all(shown.map(async (r) => runSchema(r, await layouts.forRun(r, caller)))));
+  table.add({
+    method: 'post',
+    path: '/workflows/:workflowId/runs/:runId/resume',
+    summary: "Reconnect to a run's stream: a waiting or ended run is replayed, a running one caught up and followed",
+    description: 'Form fields: `last_event_index` (events up to it were seen; default: none), `session_id`.',
+    params: WorkflowRunParams,
+    body: ResumeForm,
+    bodyType: 'form',
+    responses: { 200: { description: '`replay` or `catch_up` then the events, as SSE (an unknown run: one `error` event)', kind: 'sse' }, ...errorAnswers(401, 404, 422, 503) },
+    handler: async ({ params, body: form, req, res, actor }) => {
+      await workflowOf(core, params.workflowId, undefined, actor);
+      const run = await runOf(core, params.workflowId, params.runId, actor).catch(ignoreNotFound);
+      const stream = new SseStream(req, res, { heartbeatMs: options.heartbeatMs, registry: options.registry });
+      try {
+        if (!run) {
+          await stream.send({ event: 'error', data: { event: 'error', error: `Run ${params.runId} not found in buffer or database` } });
+          return WRITTEN;
+        }
+        const scope = await scopeOf(layouts, run, actor);
+        await resume(core, actor, scope, (f) => stream.send({ event: f.event, data: f }), (m) => stream.send({ event: m.event, data: m }), stream.signal, {
+          lastIndex: form.last_event_index ?? -1,
+          subscribedMessage: 'Subscribed to workflow run. Receiving live events.',
+        });
+      } catch (err) {
+        await streamError(stream, req, err);
+      } finally {
+        stream.close();
+      }
+      return WRITTEN;
+    },
   });
 
-  return router;
+  table.add({
+    method: 'get',
+    path: '/workflows/:workflowId/runs/:runId',
+    summary: 'Poll a run (`session_id` required): its `WorkflowRunOutput`, with its events',
+    params: WorkflowRunParams,
+    query: RunQuery,
+    responses: { 200: { description: 'The run', schema: AgentOsRunOutput }, ...errorAnswers(401, 404, 422, 503) },
+    handler: async ({ params, query, actor }) => {
+      await workflowOf(core, params.workflowId, undefined, actor);
+      const run = await runOf(core, params.workflowId, params.runId, actor, query.session_id);
+      const scope = await scopeOf(layouts, run, actor);
+      const events = await eventsOf(core, actor, scope, run).catch(() => undefined);
+      return answer(200, runOutput(run, scope.layout, events ? { events } : {}));
+    },
+  });
+
+  table.add({
+    method: 'get',
+    path: '/workflows/:workflowId/runs',
+    summary: "A session's runs of this workflow (`WorkflowRunSchema`s, oldest first), optionally of one status",
+    params: WorkflowParams,
+    query: RunsQuery,
+    responses: { 200: { description: 'The runs', schema: z.array(AgentOsRunSchema) }, ...errorAnswers(401, 404, 422, 503) },
+    handler: async ({ params, query, actor }) => {
+      await workflowOf(core, params.workflowId, undefined, actor);
+      const runs = await sessionRunViews(core, query.session_id, actor, params.workflowId);
+      if (runs.length === 0) throw notFound('Session');
+      const shown = query.status ? runs.filter((r) => agentOsStatus(r.status) === query.status!.toUpperCase()) : runs;
+      return answer(200, await Promise.all(shown.map(async (r) => runSchema(r, await layouts.forRun(r, actor)))));
+    },
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import { SessionId } from '../../src/contracts/http/agentos';
 import type { Principal } from '../../src/contracts/principal';
 import type { Logger } from '../../src/logger';
 import type { UpgradeHandler } from '../server';
@@ -10,7 +11,6 @@ import { AgentOsError } from './http';
 import type { AgentOsOptions } from './index';
 import { agentOsStatus, type LayoutCache } from './layout';
 import { runOf, scopeOf, stateFrom, workflowOf } from './lookup';
-import { SessionId } from './schemas';
 import { follow, resume, type Frame } from './stream';
 
 /**

@@ -1,5 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
 import type { Definition } from '../../src/contracts/definition';
+import type { AipAgent, AipAgentTool } from '../../src/contracts/http/aip';
 import type { ListedDefinition } from '../../src/core/definitions';
 
 /** Namespace of the stable agent ids: the same workflow name is the same UUID on every gateway. */
@@ -11,7 +12,7 @@ export function agentIdOf(workflow: string): string {
 }
 
 /** An agent as GL AIP lists and reads it (`AgentResponse`): one per workflow a run can start from. */
-export function presentAgent(listed: ListedDefinition): Record<string, unknown> {
+export function presentAgent(listed: ListedDefinition): AipAgent {
   const definition = listed.definition;
   const tools = definition ? agentTools(definition) : [];
   return {
@@ -39,8 +40,8 @@ export function presentAgent(listed: ListedDefinition): Record<string, unknown> 
 }
 
 /** The tools of a workflow's agent steps, and the human steps GL AIP would call HITL tools. */
-function agentTools(definition: Definition): Array<{ name: string; description?: string; step: string; hitl?: string }> {
-  const tools: Array<{ name: string; description?: string; step: string; hitl?: string }> = [];
+function agentTools(definition: Definition): AipAgentTool[] {
+  const tools: AipAgentTool[] = [];
   for (const step of allSteps(definition)) {
     if (step.type !== 'agent') continue;
     for (const tool of step.tools ?? []) {

@@ -1,40 +1,47 @@
-import { Router } from 'express';
+import type { z } from 'zod';
 import type { Step } from '../../src/contracts/definition';
+import { IdParams, M8tesAgent, M8tesAgentPage, PageQuery } from '../../src/contracts/http/m8tes';
 import { numericId } from '../../src/contracts/numeric-id';
 import type { ListedDefinition } from '../../src/core';
-import { actor } from '../auth';
-import { parse } from './errors';
+import { answer, type RouteTable } from '../route';
+import { M8TES_ERRORS } from './errors';
 import { agentsById, findAgent } from './lookup';
 import type { M8tesOptions } from './options';
-import { IdParams, PageQuery } from './schemas';
 
 /**
  * m8tes' agents ("teammates") are holdpoint's workflows: the integer id is `numericId(name)` (the same
  * on every gateway), and `runs.create(teammate_id=...)` starts one. Agents are defined as workflow
  * definitions (`POST /v1/workflows`), so this face only lists and reads them.
  */
-export function agentRoutes(options: M8tesOptions): Router {
+export function agentRoutes(table: RouteTable, options: M8tesOptions): void {
   const { core } = options;
-  const router = Router();
 
-  router.get('/agents', async (req, res) => {
-    const query = parse(PageQuery, req.query, 'query');
-    const all = [...(await agentsById(core, actor(req))).values()].map(presentAgent);
-    const from = query.starting_after === undefined ? 0 : all.findIndex((a) => a.id === query.starting_after) + 1;
-    const data = all.slice(from, from + query.limit);
-    const hasMore = from + query.limit < all.length;
-    res.json({ data, has_more: hasMore, next_starting_after: hasMore ? data[data.length - 1]!.id : null });
+  table.add({
+    method: 'get',
+    path: '/agents/',
+    summary: 'List agents: the workflows this gateway runs, with integer ids',
+    query: PageQuery,
+    responses: { 200: { description: 'A page of agents', schema: M8tesAgentPage }, 401: M8TES_ERRORS[401], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ query, actor }) => {
+      const all = [...(await agentsById(core, actor)).values()].map(presentAgent);
+      const from = query.starting_after === undefined ? 0 : all.findIndex((a) => a.id === query.starting_after) + 1;
+      const data = all.slice(from, from + query.limit);
+      const hasMore = from + query.limit < all.length;
+      return answer(200, { data, has_more: hasMore, next_starting_after: hasMore ? data[data.length - 1]!.id : null });
+    },
   });
 
-  router.get('/agents/:id', async (req, res) => {
-    const { id } = parse(IdParams, req.params, 'path');
-    res.json(presentAgent(await findAgent(core, id, actor(req))));
+  table.add({
+    method: 'get',
+    path: '/agents/:id',
+    summary: 'Read an agent',
+    params: IdParams,
+    responses: { 200: { description: 'The agent', schema: M8tesAgent }, 401: M8TES_ERRORS[401], 404: M8TES_ERRORS[404], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ params, actor }) => answer(200, presentAgent(await findAgent(core, params.id, actor))),
   });
-
-  return router;
 }
 
-function presentAgent(listed: ListedDefinition) {
+function presentAgent(listed: ListedDefinition): z.input<typeof M8tesAgent> {
   const agentSteps = listed.definition ? stepsOf(listed.definition.steps).filter((s) => s.type === 'agent') : [];
   const first = agentSteps[0];
   return {

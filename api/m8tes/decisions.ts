@@ -1,16 +1,15 @@
-import { Router } from 'express';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import { AnswerBody, ApproveBody, M8tesAnswerResult, M8tesPermissionModeResult, M8tesPermissionRequest, M8tesPermissionRequests, PermissionModeBody, RunParams, UserScopeQuery } from '../../src/contracts/http/m8tes';
 import { APPROVE_OPTION, REJECT_OPTION } from '../../src/contracts/options';
 import type { Principal } from '../../src/contracts/principal';
 import type { Pause, RunView } from '../../src/contracts/run';
 import type { Core } from '../../src/core';
-import { actor } from '../auth';
-import { parse, refusal } from './errors';
+import { answer, type RouteTable } from '../route';
+import { M8TES_ERRORS, refusal } from './errors';
 import { gateOf, presentRequest, statusOf } from './gates';
 import { readRun } from './lookup';
 import type { M8tesOptions } from './options';
 import { isEnded, m8tesStatus } from './present';
-import { AnswerBody, ApproveBody, PermissionModeBody, RunParams, UserScopeQuery } from './schemas';
 
 /**
  * A run's gates: list them, allow or deny a tool gate (`remember`), answer a question or a plan, switch
@@ -23,89 +22,110 @@ import { AnswerBody, ApproveBody, PermissionModeBody, RunParams, UserScopeQuery 
  * answered itself with its "(Recommended)" options after `question_timeout`). The same decision again
  * is a 200 that changes nothing.
  */
-export function decisionRoutes(options: M8tesOptions): Router {
+export function decisionRoutes(table: RouteTable, options: M8tesOptions): void {
   const { core } = options;
-  const router = Router();
 
-  router.get('/runs/:id/permissions', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const { user_id } = parse(UserScopeQuery, req.query, 'query');
-    const run = await readRun(core, id, actor(req), user_id);
-    res.json(run.pauses.map((p) => presentRequest(p, run)));
+  table.add({
+    method: 'get',
+    path: '/runs/:id/permissions',
+    summary: "A run's gates, open and decided: tool gates and AskUserQuestion gates",
+    params: RunParams,
+    query: UserScopeQuery,
+    responses: { 200: { description: 'Every gate of the run, oldest first', schema: M8tesPermissionRequests }, 401: M8TES_ERRORS[401], 404: M8TES_ERRORS[404], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ params, query, actor }) => {
+      const run = await readRun(core, params.id, actor, query.user_id);
+      return answer(200, run.pauses.map((p) => presentRequest(p, run)));
+    },
   });
 
-  router.post('/runs/:id/approve', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const body = parse(ApproveBody, req.body, 'body');
-    const caller = actor(req);
-    const run = await readRun(core, id, caller);
-    const pause = findGate(run, body.request_id, id);
-    const gate = gateOf(pause);
-    if (gate.kind !== 'tool') {
-      throw refusal(ErrorType.InvalidRequest, 'not_a_tool_gate', `body.request_id: ${body.request_id} is a question (AskUserQuestion); answer it with POST /runs/${id}/answer`, { field: 'body.request_id' });
-    }
-    const value = body.decision === 'allow' ? APPROVE_OPTION : REJECT_OPTION;
-    if (outcomeSoFar(run, pause, value, caller, id) === 'same') {
-      // Idempotent: nothing changes, `remember` included (holdpoint keeps what the first decision said).
-      res.json(presentRequest(pause, run, { resumed: false, remembered: pause.decision?.remember === true }));
-      return;
-    }
-    // `remember` on a tool its definition always confirms is not stored (m8tes: `remembered: false`).
-    const remember = body.remember && value === APPROVE_OPTION && gate.canRemember;
-    const after = await decideOrExplain(core, run, pause, value, caller, id, {
-      request_id: pause.request_id,
-      value,
-      ...(body.reason ? { comment: body.reason } : {}),
-      ...(remember ? { remember: true } : {}),
-      via: 'm8tes',
-    });
-    if (!after) {
-      const now = await core.runs.get(run.run_id, caller);
-      res.json(presentRequest(now.pauses.find((p) => p.request_id === pause.request_id) ?? pause, now, { resumed: false, remembered: false }));
-      return;
-    }
-    const settled = after.pauses.find((p) => p.request_id === pause.request_id) ?? pause;
-    const remembered = remember && settled.decision?.remember === true ? await policyStored(core, after, gate.toolName, caller, options.rememberWaitMs ?? REMEMBER_WAIT_MS) : false;
-    res.json(presentRequest(settled, after, { resumed: settled.status !== 'pending', remembered }));
+  table.add({
+    method: 'post',
+    path: '/runs/:id/approve',
+    summary: 'Allow or deny a tool gate (`remember`: allow the tool for the end user\'s later runs too)',
+    description:
+      'Answers at once; `resumed` says whether the decision moved the run on, `remembered` whether the policy was stored. The same decision again is a 200 that changes nothing; ' +
+      'the other one is 404 `gate_resolved_otherwise`. A question is refused with 422 `not_a_tool_gate` (answer it with /answer).',
+    params: RunParams,
+    body: ApproveBody,
+    responses: { 200: { description: 'The gate as decided', schema: M8tesPermissionRequest }, ...M8TES_ERRORS },
+    handler: async ({ params, body, actor }) => {
+      const { id } = params;
+      const run = await readRun(core, id, actor);
+      const pause = findGate(run, body.request_id, id);
+      const gate = gateOf(pause);
+      if (gate.kind !== 'tool') {
+        throw refusal(ErrorType.InvalidRequest, 'not_a_tool_gate', `body.request_id: ${body.request_id} is a question (AskUserQuestion); answer it with POST /runs/${id}/answer`, { field: 'body.request_id' });
+      }
+      const value = body.decision === 'allow' ? APPROVE_OPTION : REJECT_OPTION;
+      if (outcomeSoFar(run, pause, value, actor, id) === 'same') {
+        // Idempotent: nothing changes, `remember` included (holdpoint keeps what the first decision said).
+        return answer(200, presentRequest(pause, run, { resumed: false, remembered: pause.decision?.remember === true }));
+      }
+      // `remember` on a tool its definition always confirms is not stored (m8tes: `remembered: false`).
+      const remember = body.remember && value === APPROVE_OPTION && gate.canRemember;
+      const after = await decideOrExplain(core, run, pause, value, actor, id, {
+        request_id: pause.request_id,
+        value,
+        ...(body.reason ? { comment: body.reason } : {}),
+        ...(remember ? { remember: true } : {}),
+        via: 'm8tes',
+      });
+      if (!after) {
+        const now = await core.runs.get(run.run_id, actor);
+        return answer(200, presentRequest(now.pauses.find((p) => p.request_id === pause.request_id) ?? pause, now, { resumed: false, remembered: false }));
+      }
+      const settled = after.pauses.find((p) => p.request_id === pause.request_id) ?? pause;
+      const remembered = remember && settled.decision?.remember === true ? await policyStored(core, after, gate.toolName, actor, options.rememberWaitMs ?? REMEMBER_WAIT_MS) : false;
+      return answer(200, presentRequest(settled, after, { resumed: settled.status !== 'pending', remembered }));
+    },
   });
 
-  router.post('/runs/:id/answer', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const body = parse(AnswerBody, req.body, 'body');
-    const caller = actor(req);
-    const run = await readRun(core, id, caller);
-    const pause = body.request_id ? findGate(run, body.request_id, id) : firstQuestion(run, id);
-    const gate = gateOf(pause);
-    if (gate.kind !== 'question') {
-      throw refusal(ErrorType.InvalidRequest, 'not_a_question', `body.request_id: ${pause.request_id} is a tool gate (${gate.toolName}); decide it with POST /runs/${id}/approve`, { field: 'body.request_id' });
-    }
-    const value = gate.toValue(body.answers);
-    // m8tes answers only while the run waits (409 otherwise); the same answer again is a no-op 200.
-    const same = pause.status !== 'pending' && pause.decision?.channel !== 'timeout' && sameJson(pause.decision?.value, value);
-    if (!same && pause.decision?.channel !== 'timeout' && run.status !== 'paused') {
-      const code = isEnded(run) ? 'run_not_active' : 'run_not_awaiting_approval';
-      throw refusal(isEnded(run) ? ErrorType.RunEnded : ErrorType.NotPaused, code, `Run ${id} is ${m8tesStatus(run.status)}; answers are taken while it is awaiting_approval`, { status: m8tesStatus(run.status) });
-    }
-    if (outcomeSoFar(run, pause, value, caller, id) === 'same') {
-      res.json({ status: 'ok', resumed: false, request_id: pause.request_id });
-      return;
-    }
-    const after = await decideOrExplain(core, run, pause, value, caller, id, { request_id: pause.request_id, value, via: 'm8tes' });
-    res.json({ status: 'ok', resumed: after !== undefined, request_id: pause.request_id });
+  table.add({
+    method: 'post',
+    path: '/runs/:id/answer',
+    summary: 'Answer a question or a plan (`{question or header: answer}`); without `request_id`, the oldest open question',
+    description:
+      'Taken while the run is awaiting_approval (409 `run_not_active` or `run_not_awaiting_approval` otherwise); 409 `auto_continued` when the run went on with its recommended answers. ' +
+      'The same answer again is a 200 with `resumed: false`. A tool gate is refused with 422 `not_a_question`.',
+    params: RunParams,
+    body: AnswerBody,
+    responses: { 200: { description: 'Taken', schema: M8tesAnswerResult }, ...M8TES_ERRORS },
+    handler: async ({ params, body, actor }) => {
+      const { id } = params;
+      const run = await readRun(core, id, actor);
+      const pause = body.request_id ? findGate(run, body.request_id, id) : firstQuestion(run, id);
+      const gate = gateOf(pause);
+      if (gate.kind !== 'question') {
+        throw refusal(ErrorType.InvalidRequest, 'not_a_question', `body.request_id: ${pause.request_id} is a tool gate (${gate.toolName}); decide it with POST /runs/${id}/approve`, { field: 'body.request_id' });
+      }
+      const value = gate.toValue(body.answers);
+      // m8tes answers only while the run waits (409 otherwise); the same answer again is a no-op 200.
+      const same = pause.status !== 'pending' && pause.decision?.channel !== 'timeout' && sameJson(pause.decision?.value, value);
+      if (!same && pause.decision?.channel !== 'timeout' && run.status !== 'paused') {
+        const code = isEnded(run) ? 'run_not_active' : 'run_not_awaiting_approval';
+        throw refusal(isEnded(run) ? ErrorType.RunEnded : ErrorType.NotPaused, code, `Run ${id} is ${m8tesStatus(run.status)}; answers are taken while it is awaiting_approval`, { status: m8tesStatus(run.status) });
+      }
+      if (outcomeSoFar(run, pause, value, actor, id) === 'same') return answer(200, { status: 'ok' as const, resumed: false, request_id: pause.request_id });
+      const after = await decideOrExplain(core, run, pause, value, actor, id, { request_id: pause.request_id, value, via: 'm8tes' });
+      return answer(200, { status: 'ok' as const, resumed: after !== undefined, request_id: pause.request_id });
+    },
   });
 
-  router.patch('/runs/:id/permission-mode', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const body = parse(PermissionModeBody, req.body, 'body');
-    const caller = actor(req);
-    const run = await readRun(core, id, caller);
-    if (isEnded(run)) throw refusal(ErrorType.RunEnded, 'run_not_active', `Run ${id} has ${run.status}; its permission mode no longer matters`, { status: run.status });
-    const after = await core.runs.setPermissionMode(run.run_id, body.permission_mode, caller, 'm8tes');
-    const allowed = run.pending.filter((p) => after.pauses.some((q) => q.request_id === p.request_id && q.status !== 'pending')).map((p) => p.request_id);
-    res.json({ permission_mode: after.interaction.permission_mode, status: m8tesStatus(after.status), allowed });
+  table.add({
+    method: 'patch',
+    path: '/runs/:id/permission-mode',
+    summary: "Switch a live run's permission mode (to autonomous: what waits is allowed)",
+    params: RunParams,
+    body: PermissionModeBody,
+    responses: { 200: { description: 'The mode now, and the gates the switch allowed', schema: M8tesPermissionModeResult }, ...M8TES_ERRORS },
+    handler: async ({ params, body, actor }) => {
+      const run = await readRun(core, params.id, actor);
+      if (isEnded(run)) throw refusal(ErrorType.RunEnded, 'run_not_active', `Run ${params.id} has ${run.status}; its permission mode no longer matters`, { status: run.status });
+      const after = await core.runs.setPermissionMode(run.run_id, body.permission_mode, actor, 'm8tes');
+      const allowed = run.pending.filter((p) => after.pauses.some((q) => q.request_id === p.request_id && q.status !== 'pending')).map((p) => p.request_id);
+      return answer(200, { permission_mode: after.interaction.permission_mode, status: m8tesStatus(after.status), allowed });
+    },
   });
-
-  return router;
 }
 
 function findGate(run: RunView, requestId: string, id: string): Pause {

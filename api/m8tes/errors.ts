@@ -1,8 +1,10 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { ErrorType, HoldpointError, type ErrorDetails } from '../../src/contracts/errors';
+import { M8tesError, type M8tesErrorCode } from '../../src/contracts/http/m8tes';
 import type { Logger } from '../../src/logger';
 import { httpStatus, toHoldpointError } from '../errors';
+import type { Source } from '../route';
 
 /**
  * m8tes' error edge. Every refusal is `{"error": {type, message, code, request_id, details: {error_code,
@@ -12,29 +14,17 @@ import { httpStatus, toHoldpointError } from '../errors';
  */
 
 /** The codes m8tes' SDK knows by name, and the ones this face adds for holdpoint's own refusals. */
-export type M8tesCode =
-  | 'gate_not_found'
-  | 'gate_resolved_otherwise'
-  | 'gate_cancelled'
-  | 'run_not_active'
-  | 'auto_continued'
-  | 'run_not_awaiting_approval'
-  | 'run_still_active'
-  | 'not_a_tool_gate'
-  | 'not_a_question'
-  | 'agent_not_found'
-  | 'run_not_found'
-  | 'webhook_not_found'
-  | 'permission_not_found'
-  | 'route_not_found'
-  | 'unsupported_parameter'
-  | 'invalid_permission_mode'
-  | 'validation_error'
-  | 'idempotency_conflict'
-  | 'invalid_api_key'
-  | 'permission_denied'
-  | 'service_unavailable'
-  | 'internal_error';
+export type M8tesCode = M8tesErrorCode;
+
+/** The error answers every m8tes route may give besides its own (each in m8tes' envelope). */
+export const M8TES_ERRORS = {
+  401: { description: 'No key, or a key holdpoint does not know (`invalid_api_key`)', schema: M8tesError },
+  403: { description: "The caller's role refuses it (`permission_denied`)", schema: M8tesError },
+  404: { description: 'No such run, gate, agent, policy or webhook (`run_not_found`, `gate_not_found`, `gate_resolved_otherwise`, …)', schema: M8tesError },
+  409: { description: 'A state conflict (`run_not_active`, `run_still_active`, `auto_continued`, `idempotency_conflict`, …)', schema: M8tesError },
+  422: { description: 'Bad input: the message and `details.field` name the field (`validation_error`, `invalid_permission_mode`, …)', schema: M8tesError },
+  503: { description: 'Temporal or a worker did not answer in time (`service_unavailable`)', schema: M8tesError },
+} as const;
 
 /** A refusal with m8tes' code; `type` picks the status (404, 409, 422...). */
 export function refusal(type: ErrorType, code: M8tesCode, message: string, details: ErrorDetails = {}): HoldpointError {
@@ -83,7 +73,7 @@ function codeOf(error: HoldpointError): string {
 }
 
 /** m8tes' `error.type`, a word per status class. */
-function kindOf(status: number): string {
+function kindOf(status: number): z.input<typeof M8tesError>['error']['type'] {
   if (status === 400 || status === 422) return 'validation_error';
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
@@ -92,7 +82,7 @@ function kindOf(status: number): string {
   return 'api_error';
 }
 
-export function errorBody(error: HoldpointError, status: number, requestId: string | undefined) {
+export function errorBody(error: HoldpointError, status: number, requestId: string | undefined): z.input<typeof M8tesError> {
   const { error_code: _code, ...rest } = error.details;
   return {
     error: {
@@ -124,11 +114,13 @@ export const m8tesNotFound: RequestHandler = (req, res) => {
   res.status(404).json(errorBody(error, 404, req.id));
 };
 
-/** Parses with a schema, or throws a 422 naming the first bad field (every issue in the details). */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, source: 'body' | 'query' | 'path' | 'headers'): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ field: [source, ...issue.path.map(String)].join('.'), message: issue.message }));
+/**
+ * A request that fails its schema, as m8tes answers it: a 422 naming the first bad field (`path.id`,
+ * `query.limit`, `body.message`), every issue in the details.
+ */
+export function invalidM8tesRequest(error: z.ZodError, source: Source): never {
+  const where = source === 'params' ? 'path' : source;
+  const issues = error.issues.map((issue) => ({ field: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
   const first = issues[0]!;
   throw refusal(ErrorType.InvalidRequest, 'validation_error', `${first.field}: ${first.message}`, { field: first.field, issues });
 }

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { M8tesGateStatus, M8tesPermissionRequest } from '../../src/contracts/http/m8tes';
 import { ASK_USER_TOOL, PLAN_APPROVAL_HEADER } from '../../src/contracts/interaction';
 import { APPROVE_OPTION, REJECT_OPTION } from '../../src/contracts/options';
 import type { Pause, RunView } from '../../src/contracts/run';
@@ -58,7 +60,7 @@ export function gateOf(pause: Pause): Gate {
  * m8tes' PermissionRequest for a pause. Status: `pending`, then `allowed`/`denied` (tool gates),
  * `answered` (questions), `skipped`, `cancelled`, or `timeout` (timed out with nothing decided).
  */
-export function presentRequest(pause: Pause, run: RunView, extra: { resumed?: boolean; remembered?: boolean } = {}): Record<string, unknown> {
+export function presentRequest(pause: Pause, run: RunView, extra: { resumed?: boolean; remembered?: boolean } = {}): z.input<typeof M8tesPermissionRequest> {
   const gate = gateOf(pause);
   const decision = pause.decision;
   const auto = decision?.channel === 'timeout';
@@ -81,7 +83,7 @@ export function presentRequest(pause: Pause, run: RunView, extra: { resumed?: bo
     consequence: '',
     ask_reason: pause.message,
     ...(pause.status === 'pending' ? { prose: pause.message } : {}),
-    fields: Object.entries(gate.kind === 'tool' ? gate.toolInput : {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    fields: Object.entries(gate.kind === 'tool' ? gate.toolInput : {}).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]),
     can_remember: gate.kind === 'tool' && gate.canRemember,
     remember_default: false,
     ...(seconds !== undefined ? { timeout_seconds: seconds } : {}),
@@ -100,7 +102,7 @@ export function presentRequest(pause: Pause, run: RunView, extra: { resumed?: bo
   };
 }
 
-export function statusOf(pause: Pause, gate: Gate = gateOf(pause)): string {
+export function statusOf(pause: Pause, gate: Gate = gateOf(pause)): M8tesGateStatus {
   if (pause.status === 'pending') return 'pending';
   if (pause.status === 'cancelled') return 'cancelled';
   if (pause.status === 'skipped' || pause.decision?.value === 'skipped') return 'skipped';

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { AgentOutput } from '../../src/contracts/agent';
+import type { M8tesRun, M8tesRunListItem, M8tesRunStatus, M8tesRunUsage } from '../../src/contracts/http/m8tes';
 import { numericId } from '../../src/contracts/numeric-id';
 import type { RunStatus, RunSummary, RunView } from '../../src/contracts/run';
 
@@ -10,9 +12,7 @@ import type { RunStatus, RunSummary, RunView } from '../../src/contracts/run';
  * ids for cross-reference (the SDK ignores keys it does not know).
  */
 
-export type M8tesStatus = 'running' | 'awaiting_approval' | 'completed' | 'failed' | 'cancelled';
-
-export function m8tesStatus(status: RunStatus): M8tesStatus {
+export function m8tesStatus(status: RunStatus): M8tesRunStatus {
   return status === 'paused' ? 'awaiting_approval' : status;
 }
 
@@ -23,7 +23,7 @@ export function holdpointStatus(status: string): RunStatus | undefined {
   return undefined;
 }
 
-export function presentRun(run: RunView): Record<string, unknown> {
+export function presentRun(run: RunView): z.input<typeof M8tesRun> {
   const usage = usageOf(run);
   return {
     // First key: a replayed create is read by a regex that wants `{"id": <digits>` at the start.
@@ -34,7 +34,7 @@ export function presentRun(run: RunView): Record<string, unknown> {
     output_data: run.status === 'completed' ? outputData(run.result) : null,
     error: run.error?.message ?? null,
     error_code: run.error?.type ?? null,
-    failure_kind: run.status === 'failed' ? 'error' : null,
+    failure_kind: run.status === 'failed' ? ('error' as const) : null,
     user_id: run.user_id ?? null,
     metadata: metadataOf(run.state),
     created_at: run.started_at,
@@ -47,7 +47,7 @@ export function presentRun(run: RunView): Record<string, unknown> {
     human_in_the_loop: run.interaction.human_in_the_loop,
     task_name: run.task.slice(0, 200),
     needs_reply: false,
-    channel: 'api',
+    channel: 'api' as const,
     retryable: false,
     can_continue: run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled',
     ...(usage ? { usage } : {}),
@@ -61,7 +61,7 @@ export function presentRun(run: RunView): Record<string, unknown> {
 }
 
 /** A run as a listing has it (visibility and memo: no output, no interaction settings). */
-export function presentSummary(run: RunSummary): Record<string, unknown> {
+export function presentSummary(run: RunSummary): z.input<typeof M8tesRunListItem> {
   return {
     id: numericId(run.run_id),
     teammate_id: numericId(run.workflow),
@@ -69,7 +69,7 @@ export function presentSummary(run: RunSummary): Record<string, unknown> {
     output: null,
     error: run.error?.message ?? null,
     error_code: run.error?.type ?? null,
-    failure_kind: run.status === 'failed' ? 'error' : null,
+    failure_kind: run.status === 'failed' ? ('error' as const) : null,
     user_id: run.user_id ?? null,
     metadata: null,
     created_at: run.started_at,
@@ -78,7 +78,7 @@ export function presentSummary(run: RunSummary): Record<string, unknown> {
     completed_at: run.ended_at ?? null,
     task_name: run.task.slice(0, 200),
     needs_reply: false,
-    channel: 'api',
+    channel: 'api' as const,
     holdpoint: {
       run_id: run.run_id,
       workflow: run.workflow,
@@ -102,7 +102,7 @@ function outputData(result: unknown): Record<string, unknown> | null {
   return isObject(result) ? result : null;
 }
 
-function usageOf(run: RunView): Record<string, unknown> | undefined {
+function usageOf(run: RunView): z.input<typeof M8tesRunUsage> | undefined {
   let input = 0;
   let output = 0;
   let seen = false;

@@ -1,17 +1,18 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import { ErrorType } from '../../src/contracts/errors';
+import { IdempotencyHeaders, M8tesNeedsYou, M8tesRun, M8tesRunPage, RunCreateBody, RunListQuery, RunParams, UserScopeQuery } from '../../src/contracts/http/m8tes';
 import { interactionProblem, type Interaction } from '../../src/contracts/interaction';
 import { numericId } from '../../src/contracts/numeric-id';
 import type { Principal } from '../../src/contracts/principal';
 import type { RunStatus, RunSummary } from '../../src/contracts/run';
 import type { Core } from '../../src/core';
-import { actor } from '../auth';
+import { answer, WRITTEN, type RouteTable } from '../route';
 import { SseStream } from '../streaming/sse';
-import { parse, refusal } from './errors';
+import { M8TES_ERRORS, refusal } from './errors';
 import { agentsById, findAgent, readRun } from './lookup';
 import type { M8tesOptions } from './options';
 import { holdpointStatus, isEnded, isObject, presentRun, presentSummary } from './present';
-import { DEFINITION_PARAMETERS, IdempotencyKey, RunCreateBody, RunListQuery, RunParams, UserScopeQuery } from './schemas';
 import { streamRun } from './stream';
 
 /** The agent a run starts when `teammate_id` is not given (the shipped `assistant` definition). */
@@ -26,89 +27,126 @@ const SCAN_LIMIT = 2_000;
  * Runs: create (JSON or SSE, with `Idempotency-Key`), read, list, stream, cancel, reply, and the
  * needs-you summary. Approvals and answers are in decisions.ts.
  */
-export function runRoutes(options: M8tesOptions): Router {
+export function runRoutes(table: RouteTable, options: M8tesOptions): void {
   const { core } = options;
-  const router = Router();
 
-  router.post('/runs', async (req, res) => {
-    const body = parseCreate(req.body);
-    const caller = actor(req);
-    const workflow = body.teammate_id ? (await findAgent(core, body.teammate_id, caller)).name : DEFAULT_AGENT;
-    const { task, state } = taskAndState(body.message, body.metadata ?? undefined);
-    const userId = body.user_id ?? undefined;
-    const interaction = interactionOf(body.human_in_the_loop, body.permission_mode);
-    await start(req, res, options, { workflow, task, state, userId, interaction }, body.stream);
+  table.add({
+    method: 'post',
+    path: '/runs/',
+    summary: 'Start a run: its event stream (the default), or the Run with `stream: false`',
+    description:
+      'The message is the task (a JSON object message is the run\'s state). `teammate_id` picks the agent (holdpoint workflow; `assistant` when absent). ' +
+      '`human_in_the_loop` and `permission_mode` (autonomous, approval, plan) say how people take part. A create repeated with the same `Idempotency-Key` answers the first run as JSON with `Idempotent-Replay: true`. ' +
+      'The stream\'s frames: `metadata`, `text-*`, `plan-*`, `tool-call-*`, `tool-result-end`, `permission_request`, `awaiting_approval` (then it closes), `permission_resolved`, `done`, `error`, `cancelled`. ' +
+      'Agent-definition parameters (`tools`, `instructions`, `model`, …) are refused with 422 `unsupported_parameter`.',
+    headers: IdempotencyHeaders,
+    body: RunCreateBody,
+    responses: {
+      200: { description: 'The run as an event stream (`stream: true`), or the first run on an `Idempotency-Key` replay', schema: M8tesRun, sse: true },
+      201: { description: 'The run, at once (`stream: false`)', schema: M8tesRun },
+      ...M8TES_ERRORS,
+    },
+    handler: async ({ headers, body, actor, req, res }) => {
+      refuseDefinitionParameters(body);
+      const workflow = body.teammate_id ? (await findAgent(core, body.teammate_id, actor)).name : DEFAULT_AGENT;
+      const { task, state } = taskAndState(body.message, body.metadata ?? undefined);
+      const userId = body.user_id ?? undefined;
+      const interaction = interactionOf(body.human_in_the_loop, body.permission_mode);
+      return start({ req, res, options, actor, key: headers['idempotency-key'] }, { workflow, task, state, userId, interaction }, body.stream);
+    },
   });
 
-  router.get('/runs', async (req, res) => {
-    const query = parse(RunListQuery, req.query, 'query');
-    const caller = actor(req);
-    const empty = { data: [], has_more: false, next_starting_after: null };
-    const agentId = query.teammate_id ?? query.agent_id;
-    let workflow: string | undefined;
-    if (agentId !== undefined) {
-      workflow = (await agentsById(core, caller)).get(agentId)?.name;
-      if (!workflow) return void res.json(empty);
-    }
-    const status = query.status ? holdpointStatus(query.status) : undefined;
-    if (query.status && !status) return void res.json(empty); // `closed`: holdpoint closes no run that way
-    const filter = { ...(status ? { status } : {}), ...(workflow ? { workflow } : {}), ...(query.user_id ? { user: query.user_id } : {}) };
-    const after = query.starting_after;
-    if (after && /^\d+$/.test(after)) {
-      res.json(await pageAfterRun(core, filter, Number(after), query.limit, caller));
-      return;
-    }
-    if (after && !after.startsWith('c_')) {
-      throw refusal(ErrorType.InvalidRequest, 'validation_error', 'query.starting_after: must be a run id or the next_starting_after of the previous page', { field: 'query.starting_after' });
-    }
-    const page = await core.listRuns({ ...filter, limit: query.limit, ...(after ? { cursor: after.slice(2) } : {}) }, caller);
-    // Visibility hands out a cursor whenever a page is full; m8tes' has_more promises another row.
-    const more = page.next_cursor !== null && (await core.listRuns({ ...filter, limit: 1, cursor: page.next_cursor }, caller)).runs.length > 0;
-    res.json({ data: page.runs.map(presentSummary), has_more: more, next_starting_after: more ? `c_${page.next_cursor}` : null });
+  table.add({
+    method: 'get',
+    path: '/runs/',
+    summary: 'List runs, newest first, by end user, agent and status',
+    query: RunListQuery,
+    responses: { 200: { description: 'A page of runs', schema: M8tesRunPage }, 401: M8TES_ERRORS[401], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ query, actor }) => {
+      const empty = { data: [], has_more: false, next_starting_after: null };
+      const agentId = query.teammate_id ?? query.agent_id;
+      let workflow: string | undefined;
+      if (agentId !== undefined) {
+        workflow = (await agentsById(core, actor)).get(agentId)?.name;
+        if (!workflow) return answer(200, empty);
+      }
+      const status = query.status ? holdpointStatus(query.status) : undefined;
+      if (query.status && !status) return answer(200, empty); // `closed`: holdpoint closes no run that way
+      const filter = { ...(status ? { status } : {}), ...(workflow ? { workflow } : {}), ...(query.user_id ? { user: query.user_id } : {}) };
+      const after = query.starting_after;
+      if (after && /^\d+$/.test(after)) return answer(200, await pageAfterRun(core, filter, Number(after), query.limit, actor));
+      if (after && !after.startsWith('c_')) {
+        throw refusal(ErrorType.InvalidRequest, 'validation_error', 'query.starting_after: must be a run id or the next_starting_after of the previous page', { field: 'query.starting_after' });
+      }
+      const page = await core.listRuns({ ...filter, limit: query.limit, ...(after ? { cursor: after.slice(2) } : {}) }, actor);
+      // Visibility hands out a cursor whenever a page is full; m8tes' has_more promises another row.
+      const more = page.next_cursor !== null && (await core.listRuns({ ...filter, limit: 1, cursor: page.next_cursor }, actor)).runs.length > 0;
+      return answer(200, { data: page.runs.map(presentSummary), has_more: more, next_starting_after: more ? `c_${page.next_cursor}` : null });
+    },
   });
 
-  router.get('/runs/needs-you', async (req, res) => {
-    const { user_id } = parse(UserScopeQuery, req.query, 'query');
-    const caller = actor(req);
-    const waiting: RunSummary[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await core.listRuns({ status: 'paused', ...(user_id ? { user: user_id } : {}), limit: 100, cursor }, caller);
-      waiting.push(...page.runs);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor && waiting.length < NEEDS_YOU_COUNT_LIMIT);
-    const titles = new Map((await core.definitions.list(caller)).map((d) => [d.name, d.title ?? d.name]));
-    const items = waiting.slice(0, 5).map((run) => {
-      const mate = titles.get(run.workflow) ?? run.workflow;
-      // Titles are safe to show anywhere: the mate's name, never the run's task text.
-      return { run_id: numericId(run.run_id), title: `${mate} needs you`, mate_name: mate, holdpoint_run_id: run.run_id };
-    });
-    res.json({ count: waiting.length, items });
+  table.add({
+    method: 'get',
+    path: '/runs/needs-you',
+    summary: 'How many runs wait for a person, and the newest few (titles name the agent, never the task)',
+    query: UserScopeQuery,
+    responses: { 200: { description: 'The count and the first five', schema: M8tesNeedsYou }, 401: M8TES_ERRORS[401], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ query, actor }) => {
+      const waiting: RunSummary[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await core.listRuns({ status: 'paused', ...(query.user_id ? { user: query.user_id } : {}), limit: 100, cursor }, actor);
+        waiting.push(...page.runs);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && waiting.length < NEEDS_YOU_COUNT_LIMIT);
+      const titles = new Map((await core.definitions.list(actor)).map((d) => [d.name, d.title ?? d.name]));
+      const items = waiting.slice(0, 5).map((run) => {
+        const mate = titles.get(run.workflow) ?? run.workflow;
+        // Titles are safe to show anywhere: the mate's name, never the run's task text.
+        return { run_id: numericId(run.run_id), title: `${mate} needs you`, mate_name: mate, holdpoint_run_id: run.run_id };
+      });
+      return answer(200, { count: waiting.length, items });
+    },
   });
 
-  router.get('/runs/:id', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const { user_id } = parse(UserScopeQuery, req.query, 'query');
-    res.json(presentRun(await readRun(core, id, actor(req), user_id)));
+  table.add({
+    method: 'get',
+    path: '/runs/:id',
+    summary: 'Read a run',
+    params: RunParams,
+    query: UserScopeQuery,
+    responses: { 200: { description: 'The run', schema: M8tesRun }, 401: M8TES_ERRORS[401], 404: M8TES_ERRORS[404], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ params, query, actor }) => answer(200, presentRun(await readRun(core, params.id, actor, query.user_id))),
   });
 
-  router.get('/runs/:id/stream', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const { user_id } = parse(UserScopeQuery, req.query, 'query');
-    const caller = actor(req);
-    const run = await readRun(core, id, caller, user_id);
-    res.setHeader('X-Run-Id', String(numericId(run.run_id)));
-    const stream = new SseStream(req, res, options.live);
-    await streamRun(core, stream, run, caller, req.log);
+  table.add({
+    method: 'get',
+    path: '/runs/:id/stream',
+    summary: "Join a run's event stream: replayed from its start, then live, until it waits for a person or ends",
+    params: RunParams,
+    query: UserScopeQuery,
+    responses: { 200: { description: "The run's frames (as on create)", kind: 'sse' }, 401: M8TES_ERRORS[401], 404: M8TES_ERRORS[404], 422: M8TES_ERRORS[422], 503: M8TES_ERRORS[503] },
+    handler: async ({ params, query, actor, req, res }) => {
+      const run = await readRun(core, params.id, actor, query.user_id);
+      res.setHeader('X-Run-Id', String(numericId(run.run_id)));
+      const stream = new SseStream(req, res, options.live);
+      await streamRun(core, stream, run, actor, req.log);
+      return WRITTEN;
+    },
   });
 
-  router.post('/runs/:id/cancel', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const { user_id } = parse(UserScopeQuery, req.query, 'query');
-    const caller = actor(req);
-    const run = await readRun(core, id, caller, user_id);
-    if (isEnded(run)) throw refusal(ErrorType.RunEnded, 'run_not_active', `Run ${id} has ${run.status}; there is nothing to cancel`, { status: run.status });
-    res.json(presentRun(await core.runs.cancel(run.run_id, 'cancelled through the m8tes API', caller)));
+  table.add({
+    method: 'post',
+    path: '/runs/:id/cancel',
+    summary: 'Cancel a run (its open gates close as cancelled)',
+    params: RunParams,
+    query: UserScopeQuery,
+    responses: { 200: { description: 'The run, cancelled', schema: M8tesRun }, ...M8TES_ERRORS },
+    handler: async ({ params, query, actor }) => {
+      const run = await readRun(core, params.id, actor, query.user_id);
+      if (isEnded(run)) throw refusal(ErrorType.RunEnded, 'run_not_active', `Run ${params.id} has ${run.status}; there is nothing to cancel`, { status: run.status });
+      return answer(200, presentRun(await core.runs.cancel(run.run_id, 'cancelled through the m8tes API', actor)));
+    },
   });
 
   /**
@@ -118,30 +156,36 @@ export function runRoutes(options: M8tesOptions): Router {
    * `human_in_the_loop` and `permission_mode`). The answer is the new run (a new id). Replying to a run
    * that still runs or waits is refused with 409 `run_still_active`: answer its gate or cancel it first.
    */
-  router.post('/runs/:id/reply', async (req, res) => {
-    const { id } = parse(RunParams, req.params, 'path');
-    const body = parseCreate(req.body);
-    const caller = actor(req);
-    const first = await readRun(core, id, caller);
-    if (!isEnded(first)) {
-      throw refusal(ErrorType.NotPaused, 'run_still_active', `Run ${id} is still ${first.status === 'paused' ? 'awaiting_approval' : first.status}; answer its gate or cancel it before replying (a reply starts a new run in its session)`, {
-        status: first.status,
-      });
-    }
-    const hitl = body.human_in_the_loop ?? first.interaction.human_in_the_loop;
-    const mode = body.permission_mode ?? (hitl ? first.interaction.permission_mode : 'autonomous');
-    const { task, state } = taskAndState(body.message, body.metadata ?? undefined, first.state);
-    await start(req, res, options, {
-      workflow: first.workflow,
-      task,
-      state,
-      userId: body.user_id ?? first.user_id,
-      interaction: interactionOf(hitl, mode)!,
-      sessionId: first.session_id ?? first.run_id,
-    }, body.stream);
+  table.add({
+    method: 'post',
+    path: '/runs/:id/reply',
+    summary: "A follow-up: a new run of the same agent in the first run's session (409 `run_still_active` while the first runs or waits)",
+    params: RunParams,
+    headers: IdempotencyHeaders,
+    body: RunCreateBody,
+    responses: {
+      200: { description: 'The new run as an event stream (`stream: true`), or the first reply on an `Idempotency-Key` replay', schema: M8tesRun, sse: true },
+      201: { description: 'The new run, at once (`stream: false`)', schema: M8tesRun },
+      ...M8TES_ERRORS,
+    },
+    handler: async ({ params, headers, body, actor, req, res }) => {
+      refuseDefinitionParameters(body);
+      const first = await readRun(core, params.id, actor);
+      if (!isEnded(first)) {
+        throw refusal(ErrorType.NotPaused, 'run_still_active', `Run ${params.id} is still ${first.status === 'paused' ? 'awaiting_approval' : first.status}; answer its gate or cancel it before replying (a reply starts a new run in its session)`, {
+          status: first.status,
+        });
+      }
+      const hitl = body.human_in_the_loop ?? first.interaction.human_in_the_loop;
+      const mode = body.permission_mode ?? (hitl ? first.interaction.permission_mode : 'autonomous');
+      const { task, state } = taskAndState(body.message, body.metadata ?? undefined, first.state);
+      return start(
+        { req, res, options, actor, key: headers['idempotency-key'] },
+        { workflow: first.workflow, task, state, userId: body.user_id ?? first.user_id, interaction: interactionOf(hitl, mode)!, sessionId: first.session_id ?? first.run_id },
+        body.stream,
+      );
+    },
   });
-
-  return router;
 }
 
 interface StartSpec {
@@ -153,15 +197,22 @@ interface StartSpec {
   sessionId?: string | undefined;
 }
 
+interface Caller {
+  req: Request;
+  res: Response;
+  options: M8tesOptions;
+  actor: Principal;
+  /** The request's `Idempotency-Key`. */
+  key: string | undefined;
+}
+
 /**
  * Starts the run and answers: the Run (201) or its stream. A start repeated with the same
  * `Idempotency-Key` answers the first run as JSON with `Idempotent-Replay: true`, streaming or not
  * (m8tes' SDK then joins its stream).
  */
-async function start(req: Request, res: Response, options: M8tesOptions, spec: StartSpec, stream: boolean): Promise<void> {
+async function start({ req, res, options, actor, key }: Caller, spec: StartSpec, stream: boolean) {
   const { core } = options;
-  const caller = actor(req);
-  const key = parse(IdempotencyKey, req.get('idempotency-key'), 'headers');
   const { run, created } = await core.runs.start(
     {
       workflow: spec.workflow,
@@ -173,32 +224,39 @@ async function start(req: Request, res: Response, options: M8tesOptions, spec: S
       ...(spec.interaction ? { interaction: spec.interaction } : {}),
       ...(spec.sessionId ? { sessionId: spec.sessionId } : {}),
     },
-    caller,
+    actor,
   );
   res.setHeader('X-Run-Id', String(numericId(run.run_id)));
   if (!created) {
     req.log.info({ runId: run.run_id }, 'm8tes run create replayed');
-    res.setHeader('Idempotent-Replay', 'true');
-    res.status(200).json(presentRun(run));
-    return;
+    return answer(200, presentRun(run), { 'Idempotent-Replay': 'true' });
   }
   req.log.info({ runId: run.run_id, workflow: spec.workflow, stream }, 'm8tes run started');
-  if (!stream) {
-    res.status(201).json(presentRun(run));
-    return;
-  }
+  if (!stream) return answer(201, presentRun(run));
   const sse = new SseStream(req, res, options.live);
-  await streamRun(core, sse, run, caller, req.log);
+  await streamRun(core, sse, run, actor, req.log);
+  return WRITTEN;
 }
 
-function parseCreate(raw: unknown) {
-  const body = parse(RunCreateBody, raw, 'body');
+/**
+ * Parameters m8tes uses to define an agent on the fly. holdpoint's agents are workflow definitions, so
+ * these are refused by name rather than ignored (the run would not do what they ask).
+ */
+const DEFINITION_PARAMETERS: Record<string, string> = {
+  tools: "a holdpoint agent's tools are its workflow definition's; register a definition with those tools (POST /v1/workflows) and name it with teammate_id",
+  instructions: "a holdpoint agent's instructions are its workflow definition's; register one (POST /v1/workflows) and name it with teammate_id",
+  model: "a holdpoint agent's model is set in its workflow definition (or HOLDPOINT_MODEL on the worker for model \"default\")",
+  output_schema: "a structured answer is the agent step's `output.schema` in its workflow definition",
+  skill: 'holdpoint has no skills; an agent is a workflow definition',
+  files: 'file uploads are not supported; put what the agent needs in the message (a JSON object message becomes the run\'s state)',
+};
+
+function refuseDefinitionParameters(body: RunCreateBody): void {
   for (const [field, why] of Object.entries(DEFINITION_PARAMETERS)) {
     const value = (body as Record<string, unknown>)[field];
     if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
     throw refusal(ErrorType.InvalidRequest, 'unsupported_parameter', `body.${field}: not supported by holdpoint: ${why}`, { field: `body.${field}` });
   }
-  return body;
 }
 
 /** The interaction a start asks for, refused (422, naming the rule) when it breaks m8tes' table. */
@@ -236,7 +294,7 @@ export function taskAndState(message: string, metadata: Record<string, unknown> 
 }
 
 /** A page that starts after the run numbered `number` (m8tes' integer cursors), found by scanning. */
-async function pageAfterRun(core: Core, filter: { status?: RunStatus; workflow?: string; user?: string }, number: number, limit: number, caller: Principal) {
+async function pageAfterRun(core: Core, filter: { status?: RunStatus; workflow?: string; user?: string }, number: number, limit: number, caller: Principal): Promise<z.input<typeof M8tesRunPage>> {
   const out: RunSummary[] = [];
   let found = false;
   let cursor: string | undefined;

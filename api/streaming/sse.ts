@@ -53,6 +53,9 @@ export class SseStream {
     const gone = () => this.finish();
     req.on('close', gone);
     res.on('close', gone);
+    // The client may have gone while the route was still deciding to stream (authorising, reading the
+    // run): its 'close' has fired already and will not again, so the stream would live on unheard.
+    if (req.socket?.destroyed || res.destroyed) this.finish();
   }
 
   get signal(): AbortSignal {

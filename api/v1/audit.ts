@@ -1,40 +1,32 @@
-import { Router } from 'express';
-import { z } from 'zod';
-import { AuditEntryType } from '../../src/contracts/run';
+import { AuditPage, AuditQuery, RunAudit, RunParams } from '../../src/contracts/http/v1';
 import type { Core } from '../../src/core';
 import { verifyChain } from '../../src/lib/audit-chain';
-import { actor } from '../auth';
-import { parse } from '../validate';
-import { RunParams } from './params';
-import { Instant, Label } from './schemas';
-
-
-const AuditQuery = z.strictObject({
-  workflow: Label.optional(),
-  customer: Label.optional(),
-  type: AuditEntryType.optional(),
-  by: Label.optional(),
-  since: Instant.optional(),
-  until: Instant.optional(),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
-});
+import { answer, type RouteTable } from '../route';
+import { V1_ERRORS } from './errors';
 
 /** Audit trails: one run's (with its chain verified), and a listing across runs. */
-export function auditRoutes(core: Core): Router {
-  const router = Router();
-
-  router.get('/workflow-runs/:runId/audit', async (req, res) => {
-    const { runId } = parse(RunParams, req.params, 'params');
-    const entries = await core.runs.audit(runId, actor(req));
-    res.json({ run_id: runId, entries, verification: verifyChain(entries) });
+export function auditRoutes(table: RouteTable, core: Core): void {
+  table.add({
+    method: 'get',
+    path: '/workflow-runs/:runId/audit',
+    summary: "A run's hash-chained audit trail (and its refusals), with the chains verified",
+    params: RunParams,
+    responses: { 200: { description: 'The trail and its verification', schema: RunAudit }, 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
+    handler: async ({ params, actor }) => {
+      const entries = await core.runs.audit(params.runId, actor);
+      return answer(200, { run_id: params.runId, entries, verification: verifyChain(entries) });
+    },
   });
 
-  router.get('/audit', async (req, res) => {
-    const query = parse(AuditQuery, req.query, 'query');
-    const page = await core.listAudit(query, actor(req));
-    res.json({ data: page.entries, has_more: page.next_cursor !== null, next_cursor: page.next_cursor });
+  table.add({
+    method: 'get',
+    path: '/audit',
+    summary: 'Audit entries across runs, filtered by workflow, customer, type, who and time',
+    query: AuditQuery,
+    responses: { 200: { description: 'A page of entries', schema: AuditPage }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403] },
+    handler: async ({ query, actor }) => {
+      const page = await core.listAudit(query, actor);
+      return answer(200, { data: page.entries, has_more: page.next_cursor !== null, next_cursor: page.next_cursor });
+    },
   });
-
-  return router;
 }

@@ -1,12 +1,16 @@
+import type { z } from 'zod';
+import type { PendingAction, RunListItem, RunOutput, RunResponse, StepView, V1Run, WorkflowDetail, WorkflowListItem } from '../../src/contracts/http/v1';
 import type { Pause, RunSummary, RunView, StepRecord } from '../../src/contracts/run';
 import type { ListedDefinition, ResolvedDefinition } from '../../src/core';
+
+type Shape<S extends z.ZodType> = z.input<S>;
 
 /**
  * Seed 002's (Reminix) response shapes. Documented names stay as documented (`run_id`,
  * `pendingAction`, `agentName`, `createdAt`); holdpoint's additions are snake_case.
  */
 
-export function presentPendingAction(pause: Pause) {
+export function presentPendingAction(pause: Pause): Shape<typeof PendingAction> {
   return {
     step: pause.step,
     type: pause.type,
@@ -20,6 +24,8 @@ export function presentPendingAction(pause: Pause) {
     digest: pause.digest,
     ...(pause.title ? { title: pause.title } : {}),
     ...(pause.context !== undefined ? { context: pause.context } : {}),
+    ...(pause.tool ? { tool: pause.tool } : {}),
+    ...(pause.plan ? { plan: pause.plan } : {}),
     rules: pause.rules,
     ...(pause.votes.length > 0 ? { votes: pause.votes } : {}),
     ...(pause.escalation ? { escalation: pause.escalation } : {}),
@@ -29,7 +35,7 @@ export function presentPendingAction(pause: Pause) {
   };
 }
 
-export function presentStep(step: StepRecord) {
+export function presentStep(step: StepRecord): Shape<typeof StepView> {
   return {
     name: step.name,
     status: step.status,
@@ -48,7 +54,7 @@ export function presentStep(step: StepRecord) {
 }
 
 /** `output` as seed 002 documents it: status, steps, result, pendingAction (+ error when failed). */
-export function presentOutput(run: RunView) {
+export function presentOutput(run: RunView): Shape<typeof RunOutput> {
   return {
     status: run.status,
     steps: run.steps.map(presentStep),
@@ -60,12 +66,12 @@ export function presentOutput(run: RunView) {
 }
 
 /** The start and resume answer: `{ output, run_id }`, plus `status` as the API reference has it. */
-export function presentRunResponse(run: RunView) {
+export function presentRunResponse(run: RunView): Shape<typeof RunResponse> {
   return { output: presentOutput(run), run_id: run.run_id, status: run.status };
 }
 
 /** `GET /v1/workflow-runs/{runId}`: the API reference's run object, with `output` as the SDK reads it. */
-export function presentRun(run: RunView) {
+export function presentRun(run: RunView): Shape<typeof V1Run> {
   const output = presentOutput(run);
   return {
     id: run.run_id,
@@ -95,7 +101,7 @@ export function presentRun(run: RunView) {
   };
 }
 
-export function presentSummary(run: RunSummary) {
+export function presentSummary(run: RunSummary): Shape<typeof RunListItem> {
   return {
     id: run.run_id,
     run_id: run.run_id,
@@ -111,11 +117,11 @@ export function presentSummary(run: RunSummary) {
 }
 
 /** One entry of `GET /v1/workflows`. */
-export function presentListed(entry: ListedDefinition) {
+export function presentListed(entry: ListedDefinition): Shape<typeof WorkflowListItem> {
   const { definition } = entry;
   return {
     name: entry.name,
-    type: 'workflow',
+    type: 'workflow' as const,
     title: entry.title ?? entry.name,
     ...(entry.description ? { description: entry.description } : {}),
     ...(definition?.version ? { version: definition.version } : {}),
@@ -128,11 +134,11 @@ export function presentListed(entry: ListedDefinition) {
 }
 
 /** `GET /v1/workflows/{name}`: the definition in full, and for a registered one its version history. */
-export function presentDefinition(found: ResolvedDefinition & { history?: unknown[] }) {
+export function presentDefinition(found: ResolvedDefinition & { history?: Record<string, unknown>[] }): Shape<typeof WorkflowDetail> {
   const { definition } = found;
   return {
     name: definition.name,
-    type: 'workflow',
+    type: 'workflow' as const,
     title: definition.title ?? definition.name,
     ...(definition.description ? { description: definition.description } : {}),
     ...(definition.version ? { version: definition.version } : {}),

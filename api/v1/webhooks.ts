@@ -1,64 +1,94 @@
-import { Router } from 'express';
-import { z } from 'zod';
-import { DeliveryStatusName, WebhookCreate, WebhookPatch } from '../../src/contracts/webhooks';
+import {
+  DeliveriesQuery,
+  DeliveryPage,
+  DeliveryParams,
+  DeliveryView,
+  IdempotencyHeaders,
+  RedeliverBody,
+  WebhookCreate,
+  WebhookDeleted,
+  WebhookList,
+  WebhookParams,
+  WebhookPatch,
+  WebhookView,
+} from '../../src/contracts/http/v1';
 import type { Core } from '../../src/core';
-import { actor } from '../auth';
-import { parse } from '../validate';
-import { IdempotencyKey } from './params';
+import { answer, type RouteTable } from '../route';
+import { V1_ERRORS } from './errors';
 
-const WebhookParams = z.object({ id: z.string().regex(/^wh_[A-Za-z0-9_-]{1,40}$/, 'must be a webhook id ("wh_...")') });
-const DeliveryParams = WebhookParams.extend({ messageId: z.string().regex(/^msg_[A-Za-z0-9_-]{1,60}$/, 'must be a message id ("msg_...")') });
-const DeliveriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
-  status: DeliveryStatusName.optional(),
-});
-const RedeliverBody = z.strictObject({ run_id: z.string().min(1).max(255).optional() }).optional();
+const ADMIN = { 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403] } as const;
 
 /** Webhooks: register, change (incl. rotating the secret), delete, and the delivery log with redelivery. */
-export function webhookRoutes(core: Core): Router {
-  const router = Router();
-
-  router.post('/webhooks', async (req, res) => {
-    const body = parse(WebhookCreate, req.body, 'body');
-    const key = parse(IdempotencyKey, req.get('idempotency-key'), 'headers');
-    const { webhook, created } = await core.webhooks.create(body, actor(req), key);
-    if (!created) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(created ? 201 : 200).json(webhook);
+export function webhookRoutes(table: RouteTable, core: Core): void {
+  table.add({
+    method: 'post',
+    path: '/webhooks',
+    summary: 'Register a webhook (admin); the answer shows its signing secret, once',
+    headers: IdempotencyHeaders,
+    body: WebhookCreate,
+    responses: { 201: { description: 'Registered', schema: WebhookView }, 200: { description: 'The webhook an earlier request with this idempotency key registered', schema: WebhookView }, ...ADMIN, 409: V1_ERRORS[409] },
+    handler: async ({ headers, body, actor }) => {
+      const { webhook, created } = await core.webhooks.create(body, actor, headers['idempotency-key']);
+      return created ? answer(201, webhook) : answer(200, webhook, { 'Idempotent-Replayed': 'true' });
+    },
   });
 
-  router.get('/webhooks', async (req, res) => {
-    res.json({ data: await core.webhooks.list(actor(req)) });
+  table.add({
+    method: 'get',
+    path: '/webhooks',
+    summary: 'Every webhook',
+    responses: { 200: { description: 'The webhooks', schema: WebhookList }, ...ADMIN },
+    handler: async ({ actor }) => (answer(200, { data: await core.webhooks.list(actor) })),
   });
 
-  router.get('/webhooks/:id', async (req, res) => {
-    const { id } = parse(WebhookParams, req.params, 'params');
-    res.json(await core.webhooks.get(id, actor(req)));
+  table.add({
+    method: 'get',
+    path: '/webhooks/:id',
+    summary: 'One webhook',
+    params: WebhookParams,
+    responses: { 200: { description: 'The webhook', schema: WebhookView }, ...ADMIN, 404: V1_ERRORS[404] },
+    handler: async ({ params, actor }) => (answer(200, await core.webhooks.get(params.id, actor))),
   });
 
-  router.patch('/webhooks/:id', async (req, res) => {
-    const { id } = parse(WebhookParams, req.params, 'params');
-    const patch = parse(WebhookPatch, req.body, 'body');
-    res.json(await core.webhooks.update(id, patch, actor(req)));
+  table.add({
+    method: 'patch',
+    path: '/webhooks/:id',
+    summary: 'Change a webhook; `rotate_secret: true` issues a new secret (shown in the answer)',
+    params: WebhookParams,
+    body: WebhookPatch,
+    responses: { 200: { description: 'The webhook as changed', schema: WebhookView }, ...ADMIN, 404: V1_ERRORS[404] },
+    handler: async ({ params, body, actor }) => (answer(200, await core.webhooks.update(params.id, body, actor))),
   });
 
-  router.delete('/webhooks/:id', async (req, res) => {
-    const { id } = parse(WebhookParams, req.params, 'params');
-    res.json({ deleted: true, webhook: await core.webhooks.delete(id, actor(req)) });
+  table.add({
+    method: 'delete',
+    path: '/webhooks/:id',
+    summary: 'Delete a webhook',
+    params: WebhookParams,
+    responses: { 200: { description: 'Deleted', schema: WebhookDeleted }, ...ADMIN, 404: V1_ERRORS[404] },
+    handler: async ({ params, actor }) => (answer(200, { deleted: true as const, webhook: await core.webhooks.delete(params.id, actor) })),
   });
 
-  router.get('/webhooks/:id/deliveries', async (req, res) => {
-    const { id } = parse(WebhookParams, req.params, 'params');
-    const query = parse(DeliveriesQuery, req.query, 'query');
-    const page = await core.webhooks.deliveries(id, query, actor(req));
-    res.json({ data: page.deliveries, has_more: page.next_cursor !== null, next_cursor: page.next_cursor });
+  table.add({
+    method: 'get',
+    path: '/webhooks/:id/deliveries',
+    summary: "A webhook's delivery log (newest first), with each message's attempts and outcome",
+    params: WebhookParams,
+    query: DeliveriesQuery,
+    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, ...ADMIN, 404: V1_ERRORS[404] },
+    handler: async ({ params, query, actor }) => {
+      const page = await core.webhooks.deliveries(params.id, query, actor);
+      return answer(200, { data: page.deliveries, has_more: page.next_cursor !== null, next_cursor: page.next_cursor });
+    },
   });
 
-  router.post('/webhooks/:id/deliveries/:messageId/redeliver', async (req, res) => {
-    const { id, messageId } = parse(DeliveryParams, req.params, 'params');
-    const body = parse(RedeliverBody, req.body, 'body');
-    res.status(202).json(await core.webhooks.redeliver(id, messageId, body?.run_id, actor(req)));
+  table.add({
+    method: 'post',
+    path: '/webhooks/:id/deliveries/:messageId/redeliver',
+    summary: 'Deliver a message again (same webhook-id, so receivers can drop duplicates)',
+    params: DeliveryParams,
+    body: RedeliverBody,
+    responses: { 202: { description: 'Queued', schema: DeliveryView }, ...ADMIN, 404: V1_ERRORS[404] },
+    handler: async ({ params, body, actor }) => (answer(202, await core.webhooks.redeliver(params.id, params.messageId, body?.run_id, actor))),
   });
-
-  return router;
 }

@@ -1,44 +1,56 @@
-import { Router } from 'express';
-import { z } from 'zod';
+import { DefinitionBody, NameParams, RegisterQuery, Registered, Retired, VersionQuery, WorkflowDetail, WorkflowList, WorkflowListQuery } from '../../src/contracts/http/v1';
 import type { Core } from '../../src/core';
-import { actor } from '../auth';
-import { parse } from '../validate';
-import { NameParams } from './params';
+import { answer, type RouteTable } from '../route';
+import { V1_ERRORS } from './errors';
 import { presentDefinition, presentListed } from './present';
 
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
-const ListQuery = z.strictObject({ retired: z.enum(['true', 'false']).optional() });
-const RegisterQuery = z.strictObject({
-  label: z.string().min(1).max(64).optional(),
-  notes: z.string().max(2_000).optional(),
-});
-
 /** The definitions a caller can start: those loaded at start-up, and those registered at runtime (every version kept). */
-export function workflowRoutes(core: Core): Router {
-  const router = Router();
-
-  router.get('/workflows', async (req, res) => {
-    const { retired } = parse(ListQuery, req.query, 'query');
-    const listed = await core.definitions.list(actor(req), { includeRetired: retired === 'true' });
-    res.json({ data: listed.map(presentListed) });
+export function workflowRoutes(table: RouteTable, core: Core): void {
+  table.add({
+    method: 'get',
+    path: '/workflows',
+    summary: 'Every workflow a run can start from (loaded at start-up, and registered)',
+    query: WorkflowListQuery,
+    responses: { 200: { description: 'The workflows', schema: WorkflowList }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403] },
+    handler: async ({ query, actor }) => {
+      const listed = await core.definitions.list(actor, { includeRetired: query.retired === 'true' });
+      return answer(200, { data: listed.map(presentListed) });
+    },
   });
 
-  router.get('/workflows/:name', async (req, res) => {
-    const { name } = parse(NameParams, req.params, 'params');
-    const { version } = parse(VersionQuery, req.query, 'query');
-    res.json(presentDefinition(await core.definitions.get(name, version, actor(req))));
+  table.add({
+    method: 'get',
+    path: '/workflows/:name',
+    summary: 'One workflow in full (a registered one at `version`, with its version history)',
+    params: NameParams,
+    query: VersionQuery,
+    responses: { 200: { description: 'The workflow', schema: WorkflowDetail }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
+    handler: async ({ params, query, actor }) => answer(200, presentDefinition(await core.definitions.get(params.name, query.version, actor))),
   });
 
-  router.post('/workflows', async (req, res) => {
-    const meta = parse(RegisterQuery, req.query, 'query');
-    const result = await core.definitions.register(req.body, actor(req), meta);
-    res.status(result.created ? 201 : 200).json(result);
+  table.add({
+    method: 'post',
+    path: '/workflows',
+    summary: 'Register a definition (admin): validated, kept in Temporal as its next version; the same content answers its version',
+    query: RegisterQuery,
+    body: DefinitionBody,
+    responses: {
+      201: { description: 'A new version', schema: Registered },
+      200: { description: 'The version this content already has', schema: Registered },
+      ...V1_ERRORS,
+    },
+    handler: async ({ query, body, actor }) => {
+      const result = await core.definitions.register(body, actor, query);
+      return result.created ? answer(201, result) : answer(200, result);
+    },
   });
 
-  router.delete('/workflows/:name', async (req, res) => {
-    const { name } = parse(NameParams, req.params, 'params');
-    res.json(await core.definitions.retire(name, actor(req)));
+  table.add({
+    method: 'delete',
+    path: '/workflows/:name',
+    summary: 'Retire a registered workflow (admin): no new runs; running runs go on',
+    params: NameParams,
+    responses: { 200: { description: 'Retired', schema: Retired }, ...V1_ERRORS },
+    handler: async ({ params, actor }) => answer(200, await core.definitions.retire(params.name, actor)),
   });
-
-  return router;
 }

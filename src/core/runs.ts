@@ -45,6 +45,9 @@ export interface RunServiceOptions {
 /** A decision as a caller sends it; who decides comes from the authenticated caller, never from the body. */
 export type DecisionInput = Omit<DecisionRequest, 'by' | 'groups' | 'wait_ms'>;
 
+/** Told of each decision passed on: its channel (`via`), and `accepted` or the error type it was answered with. */
+export type DecisionObserver = (decision: { channel: string; outcome: string }) => void;
+
 export interface StartRunParams {
   workflow: string;
   task: string;
@@ -81,6 +84,7 @@ export class RunService {
   readonly refusals: RefusalLog;
   /** Run numbers already resolved (an alias never changes). */
   private readonly numbers = new Map<number, string>();
+  private readonly decisionObservers = new Set<DecisionObserver>();
 
   constructor(private readonly options: RunServiceOptions) {
     this.client = options.client;
@@ -208,11 +212,29 @@ export class RunService {
     return [...own, ...refused].sort((a, b) => a.at.localeCompare(b.at) || a.chain.localeCompare(b.chain) || a.seq - b.seq);
   }
 
+  /** Hears of every decision passed on (the gateway's metrics); returns how to stop. */
+  observeDecisions(observer: DecisionObserver): () => void {
+    this.decisionObservers.add(observer);
+    return () => this.decisionObservers.delete(observer);
+  }
+
   /**
    * Decides a pause as `actor`; answers once the run reached its next pause or its end (at most
    * `waitMs`). A refused decision is written to the run's refusal log, never to the run's history.
    */
   async decide(runId: string, input: DecisionInput, waitMs: number, actor: Principal): Promise<RunView> {
+    const channel = input.via ?? 'rest';
+    try {
+      const run = await this.decideOnce(runId, input, waitMs, actor);
+      for (const observer of this.decisionObservers) observer({ channel, outcome: 'accepted' });
+      return run;
+    } catch (err) {
+      for (const observer of this.decisionObservers) observer({ channel, outcome: err instanceof HoldpointError ? err.type : 'error' });
+      throw err;
+    }
+  }
+
+  private async decideOnce(runId: string, input: DecisionInput, waitMs: number, actor: Principal): Promise<RunView> {
     const attempt = {
       ...(input.request_id ? { request_id: input.request_id } : {}),
       ...(input.step ? { step: input.step } : {}),

@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from '../logger';
 
 export interface TemporalTarget {
@@ -13,7 +12,7 @@ export interface TemporalTarget {
  * saying so every few seconds. One connection per process, shared by every request.
  */
 export async function connectClient(target: TemporalTarget, logger: Logger, timeoutMs = 60_000): Promise<Client> {
-  const connection = await retry(
+  const connection = await retryConnect(
     () => Connection.connect({ address: target.address, ...(target.apiKey ? { apiKey: target.apiKey, tls: true } : {}) }),
     target.address,
     logger,
@@ -22,16 +21,8 @@ export async function connectClient(target: TemporalTarget, logger: Logger, time
   return new Client({ connection, namespace: target.namespace });
 }
 
-export function connectWorker(target: TemporalTarget, logger: Logger, timeoutMs = 60_000): Promise<NativeConnection> {
-  return retry(
-    () => NativeConnection.connect({ address: target.address, ...(target.apiKey ? { apiKey: target.apiKey, tls: true } : {}) }),
-    target.address,
-    logger,
-    timeoutMs,
-  );
-}
-
-async function retry<T>(connect: () => Promise<T>, address: string, logger: Logger, timeoutMs: number): Promise<T> {
+/** Retries `connect` until it succeeds or `timeoutMs` passes, saying every few seconds that it waits. */
+export async function retryConnect<T>(connect: () => Promise<T>, address: string, logger: Logger, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastNotice = 0;
   for (;;) {

@@ -63,6 +63,8 @@ const now = (): string => new Date().toISOString();
 
 export class RunState {
   readonly data: RunData;
+  /** Told of each event as it is recorded (the run's metrics follow its event log). */
+  onRecord: ((event: RunEvent) => void) | undefined;
 
   constructor(readonly input: RunInput) {
     this.data = (input.carried as RunData | undefined) ?? {
@@ -121,6 +123,7 @@ export class RunState {
     const event: RunEvent = { seq: this.data.events.length + 1, at, type, ...fields };
     this.data.events.push(event);
     this.data.updated_at = at;
+    this.onRecord?.(event);
     return event;
   }
 

@@ -32,6 +32,7 @@ import type { DecisionChannel, RunInput, RunView } from '../contracts/run';
 import { checkRunInput } from './run-input';
 import { checkDecision, reject } from './decisions';
 import { Interpreter } from './interpreter';
+import { RunMetrics } from './metrics';
 import { Notifier } from './notifier';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
 import { RunState } from './run-state';
@@ -44,6 +45,7 @@ import { Visibility } from './visibility';
 export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   const input = checkRunInput(rawInput);
   const run = new RunState(input);
+  const metrics = new RunMetrics(run);
   const visibility = new Visibility(run);
   const notifier = new Notifier(run);
   /** What Temporal shows and what subscribers hear, after every change. */
@@ -96,7 +98,15 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       return waitUntilSettled(request.wait_ms ?? 0);
     },
     {
-      validator: (request) => void checkDecision(run, request),
+      validator: (request) => {
+        try {
+          checkDecision(run, request);
+        } catch (err) {
+          // Validators run only for new updates, never on replay: each refusal is counted once.
+          metrics.refused(err);
+          throw err;
+        }
+      },
       description:
         'Decide a pending pause: {"step" or "request_id", "value" (or "action": "skip"), "by", "groups"?, "comment"?, "digest"?, "idempotency_key"?, "wait_ms"?}. Refused before history when invalid.',
     },
@@ -106,6 +116,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
       decide(request, 'signal');
     } catch (err) {
       // A signal cannot be refused; record why it was not taken and carry on.
+      metrics.refused(err);
       const reason = err instanceof ApplicationFailure ? { type: err.type, message: err.message } : { type: 'invalid', message: String(err) };
       const by = describeSender(request);
       run.record('decision_rejected', { ...pauseRef(request), data: { ...reason, by } });

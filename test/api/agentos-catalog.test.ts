@@ -41,6 +41,22 @@ describe('AgentOS catalog: config, workflows, components', () => {
     });
   });
 
+  it('is described in /openapi.json under its own tag: form bodies, SSE answers, FastAPI errors, its key', async () => {
+    const doc = (await request(stack.app).get('/openapi.json').expect(200)).body;
+    expect(doc.tags).toContainEqual(expect.objectContaining({ name: 'agentos' }));
+    for (const [path, method] of [['/config', 'get'], ['/workflows/{workflowId}', 'get'], ['/sessions/{sessionId}/runs', 'get'], ['/approvals/{approvalId}/resolve', 'post'], ['/components', 'post']]) {
+      expect(doc.paths[path!]?.[method!]?.tags).toEqual(['agentos']);
+    }
+    const start = doc.paths['/workflows/{workflowId}/runs'].post;
+    expect(Object.keys(start.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
+    expect(start.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['message']);
+    expect(Object.keys(start.responses['200'].content)).toEqual(['application/json', 'text/event-stream']);
+    expect(start.responses['422'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AgentOsError' });
+    expect(start.security).toEqual([{ agentosKey: [] }]);
+    expect(doc.components.securitySchemes.agentosKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(doc.paths['/workflows/{workflowId}/runs/{runId}/resume'].post.responses['200'].content)).toEqual(['text/event-stream']);
+  });
+
   it('describes a workflow: input schema, steps, agent steps with their tools and HITL flags, conditions', async () => {
     const res = await get('/workflows/deploy-agent-condition').expect(200);
     expect(res.body).toMatchObject({ id: 'deploy-agent-condition', name: 'Deploy with an agent, production only', input_schema: { required: ['app', 'version', 'environment'] }, workflow_agent: false });

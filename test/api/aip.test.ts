@@ -95,6 +95,25 @@ describe('GL AIP face', () => {
     expect(twice.body.error).toMatch(/already decided by alice/);
   });
 
+  it('is described in /openapi.json under the tag "aip", with the key GL AIP\'s client sends', async () => {
+    const doc = (await aip().get('/openapi.json').expect(200)).body as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, { tags: string[]; security: unknown[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.tags.map((t) => t.name)).toContain('aip');
+    for (const [path, method] of [
+      ['/agents/hitl/decision', 'post'],
+      ['/agents/hitl/pending', 'get'],
+      ['/agents/', 'get'],
+      ['/agents/{agentId}', 'get'],
+      ['/agents/{agentId}/run', 'post'],
+    ] as const) {
+      expect(doc.paths[path]?.[method]).toMatchObject({ tags: ['aip'], security: [{ aipKey: [] }] });
+    }
+    expect(doc.components.securitySchemes.aipKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  });
+
   it('records timeout_skip when nobody decides in time', async () => {
     const res = await start(stack, 'quick-timeout', { input: { task: 't' } }, '?wait=0').expect(200);
     expect(await closed(stack.client, res.body.run_id)).toBe('COMPLETED');

@@ -84,17 +84,17 @@ describe('audit', () => {
   it('verifies a live run against its history, and an exported trail offline, with the documented command', async () => {
     const { runId, entries } = await auditedRun();
     const env = { ...process.env, TEMPORAL_ADDRESS: stack.address, LOG_FORMAT: 'json' };
-    const live = await run('npx', ['tsx', 'src/dev/verify-audit.ts', runId], { env });
+    const live = await run('npx', ['tsx', 'bin/verify-audit.ts', runId], { env });
     expect(live.stdout).toContain(`OK: the audit trail of ${runId} is intact and matches its history`);
     expect(live.stdout).toMatch(/history: 3 decisions received/); // alice's and bob's updates, erp's signal
 
     const file = join(process.env.HOLDPOINT_TEST_DIR!, `${runId}.audit.json`);
     await writeFile(file, JSON.stringify({ run_id: runId, entries }));
-    expect((await run('npx', ['tsx', 'src/dev/verify-audit.ts', '--file', file], { env })).stdout).toContain('OK:');
+    expect((await run('npx', ['tsx', 'bin/verify-audit.ts', '--file', file], { env })).stdout).toContain('OK:');
 
     const tampered = entries.map((e) => (e.type === 'voted' ? { ...e, value: 'reject' } : e));
     await writeFile(file, JSON.stringify(tampered));
-    const failed = await run('npx', ['tsx', 'src/dev/verify-audit.ts', '--file', file], { env }).catch((err: { code: number; stdout: string }) => err);
+    const failed = await run('npx', ['tsx', 'bin/verify-audit.ts', '--file', file], { env }).catch((err: { code: number; stdout: string }) => err);
     expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining('BROKEN run #2') }); // the vote
   });
 

@@ -170,6 +170,21 @@ describe('m8tes face: runs', () => {
     expect(gates.map((g) => g.status)).toEqual(['cancelled']);
   });
 
+  it("is described in /openapi.json: its routes under the tag m8tes at its prefix, as m8tes' SDK calls them", async () => {
+    const doc = (await request(stack.app).get('/openapi.json').expect(200)).body as Json;
+    expect(doc.tags).toContainEqual(expect.objectContaining({ name: 'm8tes' }));
+    const mine = Object.entries(doc.paths as Record<string, Json>).filter(([, ops]) => Object.values(ops).some((op: Json) => op.tags?.includes('m8tes')));
+    expect(mine.length).toBeGreaterThanOrEqual(15);
+    expect(mine.every(([path]) => path.startsWith(`${V2}/`))).toBe(true);
+    // Collections once, with m8tes' trailing slash (the routes answer without it too).
+    expect(Object.keys(doc.paths[`${V2}/runs/`])).toEqual(['post', 'get']);
+    expect(doc.paths[`${V2}/runs`]).toBeUndefined();
+    expect(Object.keys(doc.paths[`${V2}/runs/{id}/approve`])).toEqual(['post']);
+    expect(doc.paths[`${V2}/runs/{id}`].get.responses['404'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/M8tesError' });
+    expect(doc.components.securitySchemes.m8tesKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    await v2('viewer').get('/agents').expect(200);
+  });
+
   it('reply starts a new run of the same agent in the first run\'s session, with its end user and mode', async () => {
     const first = await create({ message: 'First', human_in_the_loop: true, permission_mode: 'plan', user_id: 'cust_reply' });
     const busy = await v2().post(`/runs/${first.id}/reply`, { message: 'Too soon', stream: false }).expect(409);

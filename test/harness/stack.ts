@@ -11,7 +11,9 @@ import type { TaskHandlers } from '../../src/activities/tasks';
 import { loadCatalog } from '../../src/catalog/load';
 import type { Definition } from '../../src/contracts/definition';
 import { createCore, type Core } from '../../src/core';
-import { createLogger, installTemporalLogging } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
+import { freePort } from '../../src/temporal/dev-server';
+import { installTemporalLogging, metricsUrl } from '../../workers/runtime';
 import type { DeliverySettings } from '../../src/contracts/webhook-messages';
 import type { SlackUserMap } from '../../src/slack/users';
 import { createHoldpointWorker, type HoldpointWorker, type LiveSettings } from '../../workers/worker';
@@ -19,7 +21,6 @@ import { ApiKeyRing } from '../../src/auth/api-keys';
 import type { ApiKeyEntry, Principal } from '../../src/contracts/principal';
 
 export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', format: 'pretty', name: 'test' });
-installTemporalLogging(logger, 'warn', { handleSignals: false });
 
 /** The callers of every test stack, each with a key: `stack.http('alice')`. */
 const PEOPLE = {
@@ -58,6 +59,10 @@ export interface StackOptions {
   modelEnv?: NodeJS.ProcessEnv;
   /** Slack: a stand-in's URL, the bot token and signing secret, and who is who. */
   slack?: { apiUrl: string; botToken: string; signingSecret: string; users: SlackUserMap; defaultChannels?: string[] };
+  /** Export the worker's metrics on a free port and serve them in the gateway's /metrics (only the first stack of a test file can). */
+  workerMetrics?: boolean;
+  /** The gateway's logger (a test that reads its lines). @default the suite's */
+  logger?: Logger;
 }
 
 export interface TestStack {
@@ -88,6 +93,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const address = options.address ?? process.env.HOLDPOINT_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('no Temporal address: run the tests through jest (test/harness/global-setup.ts)');
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  // One Temporal runtime per process: the first stack of a test file installs it, with the worker's
+  // metrics exporter when that stack asks for one.
+  const metricsAddress = options.workerMetrics ? `127.0.0.1:${await freePort()}` : undefined;
+  const runtime = installTemporalLogging(logger, 'warn', { handleSignals: false, metrics: metricsAddress });
+  if (metricsAddress && runtime.metrics !== metricsAddress) throw new Error('workerMetrics: only the first stack a test file starts can export worker metrics');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const handlers = { ...exampleHandlers, ...options.handlers };
@@ -145,9 +155,12 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const gateway = createGateway({
     core,
     keys: new ApiKeyRing(KEYS),
-    logger,
+    logger: options.logger ?? logger,
     defaultWaitMs: 15_000,
     heartbeatMs: options.heartbeatMs ?? 15_000,
+    // Every declared answer is checked against the OpenAPI document's schema for it.
+    checkResponses: true,
+    ...(metricsAddress ? { metrics: { workerUrl: metricsUrl(metricsAddress) } } : {}),
     ...(options.slack
       ? {
           slack: {

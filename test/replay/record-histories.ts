@@ -15,7 +15,8 @@ import { deliveryWorkflowId, getDeliveriesQuery } from '../../src/contracts/webh
 import { createCore, type Core } from '../../src/core';
 import type { Definition } from '../../src/contracts/definition';
 import type { Principal } from '../../src/contracts/principal';
-import { createLogger, installTemporalLogging } from '../../src/logger';
+import { createLogger } from '../../src/logger';
+import { installTemporalLogging } from '../../workers/runtime';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';

@@ -153,7 +153,7 @@ describe('Temporal-native callers and operators', () => {
     const { TEMPORAL_ADDRESS: _unset, ...inherited } = process.env;
     const env = { ...inherited, HOLDPOINT_DATA_DIR: dataDir, TEMPORAL_CLI_PATH: cli };
     const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-    const main = join(__dirname, '..', '..', 'src', 'dev', 'temporal-cli-main.ts');
+    const main = join(__dirname, '..', '..', 'bin', 'temporal-cli-main.ts');
     const described = await exec(tsx, [main, 'workflow', 'describe', '-o', 'json', '--workflow-id', runId], env);
     expect(described.code).toBe(0);
     expect((JSON.parse(described.stdout) as { workflowExecutionInfo: { execution: { workflowId: string } } }).workflowExecutionInfo.execution.workflowId).toBe(runId);
