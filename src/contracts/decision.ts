@@ -3,6 +3,9 @@ import { ErrorType, type ErrorDetails } from './errors';
 import { PERMISSION_MODES } from './interaction';
 
 /** The longest a caller may ask a decision or start to wait for the run's next pause or its end. */
+/** A pause's digest as it shows it: what a decision binds to. */
+export const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be a digest as the pause shows it ("sha256:<64 hex>")');
+
 export const MAX_WAIT_MS = 300_000;
 
 export const WaitMs = z.number().int().min(0).max(MAX_WAIT_MS);
@@ -56,7 +59,7 @@ export const DecisionFields = z
     /** The decider's groups, matched against `group:` assignees (set by the gateway); bare or `group:`-prefixed. */
     groups: z.array(GroupName).max(200).transform((groups) => [...new Set(groups)]).optional(),
     /** The pause's `digest` as the decider saw it; refused if the pause now shows something else. */
-    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be a digest as the pause shows it ("sha256:<64 hex>")').optional(),
+    digest: Digest.optional(),
     /** Repeating a decision with the same key returns the first outcome. */
     idempotency_key: z.string().min(1).max(255).optional(),
     /** Which door the decision came through (`rest`, `aip`, `slack`, ...), set by the gateway; recorded with it. */

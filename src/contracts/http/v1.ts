@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApprovalItem, ApprovalStatus } from '../approval';
-import { MAX_WAIT_MS } from '../decision';
+import { Digest, MAX_WAIT_MS } from '../decision';
 import { type Definition, JsonSchema, Question, WorkflowName } from '../definition';
 import { durationToMs } from '../duration';
 import { RunEvent, RunEventType } from '../events';
@@ -97,7 +97,7 @@ export const ResumeBody = z.strictObject({
   input: z.record(z.string(), z.unknown(), { error: 'is required: {"resume": {"step": "...", "input": ...}}' }),
   comment: z.string().max(4_000).optional(),
   /** The pendingAction's digest as the caller saw it; refused with 409 if the step now shows something else. */
-  digest: z.string().optional(),
+  digest: Digest.optional(),
   /** Answer with an event stream (SSE) of the run until its next pause or its end. @default false */
   stream: z.boolean().optional(),
   context: z.record(z.string(), z.unknown()).optional(),
@@ -285,7 +285,7 @@ export const Decision = z.strictObject({
   value: z.unknown().optional(),
   action: z.literal('skip').optional(),
   comment: z.string().max(4_000).optional(),
-  digest: z.string().optional(),
+  digest: Digest.optional(),
   idempotency_key: z.string().min(1).max(255).optional(),
   /** Allowing a permission gate: also allow the tool for the rest of the run and the end user's later runs. */
   remember: z.boolean().optional(),
