@@ -9,7 +9,7 @@ import { assigneeKeys, keysFor, matchesAssignee } from '../lib/assignees';
 import { authorize } from './authorize';
 import type { DecisionInput, RunService } from './runs';
 import { parseRequestId } from './ids';
-import { label, quotedList, RUNS_CLAUSES, visiblePage } from './visibility';
+import { label, quotedList, runsClauses, visiblePage } from './visibility';
 
 export interface InboxParams {
   /** @default pending */
@@ -45,13 +45,14 @@ export class Approvals {
   constructor(
     private readonly client: Client,
     private readonly runs: RunService,
+    private readonly taskQueue: string,
   ) {}
 
   async list(params: InboxParams, actor: Principal): Promise<InboxPage> {
     authorize(actor, 'read');
     const states: ApprovalStatus[] = params.status === 'all' ? [...APPROVAL_STATUSES] : [params.status];
     const wanted = assigneeFilter(params.assignee, actor);
-    const clauses = [...RUNS_CLAUSES, `HoldpointApprovalStates IN (${quotedList('status', states)})`];
+    const clauses = [...runsClauses(this.taskQueue), `HoldpointApprovalStates IN (${quotedList('status', states)})`];
     if (params.status === 'pending') clauses.push(`ExecutionStatus = 'Running'`);
     if (wanted) clauses.push(`HoldpointAssignees IN (${quotedList('assignee', wanted)})`);
     if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);

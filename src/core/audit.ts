@@ -3,7 +3,7 @@ import type { Principal } from '../contracts/principal';
 import type { AuditEntry, AuditEntryType } from '../contracts/run';
 import { authorize } from './authorize';
 import type { RunService } from './runs';
-import { label, RUNS_CLAUSES, visiblePage } from './visibility';
+import { label, runsClauses, visiblePage } from './visibility';
 
 export interface AuditListParams {
   workflow?: string | undefined;
@@ -22,9 +22,9 @@ export interface AuditListParams {
  * Audit entries across runs: a page of runs from visibility (newest first), each run's trail read with a
  * query, then filtered. Entries come newest first within the page.
  */
-export async function listAudit(client: Client, runs: RunService, params: AuditListParams, actor: Principal): Promise<{ entries: AuditEntry[]; next_cursor: string | null }> {
+export async function listAudit(client: Client, taskQueue: string, runs: RunService, params: AuditListParams, actor: Principal): Promise<{ entries: AuditEntry[]; next_cursor: string | null }> {
   authorize(actor, 'read');
-  const clauses = [...RUNS_CLAUSES];
+  const clauses = runsClauses(taskQueue);
   if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);
   if (params.customer) clauses.push(`HoldpointCustomer = '${label('customer', params.customer)}'`);
   // A run that closed before `since` can hold no entry after it; one that started after `until` none before.

@@ -94,12 +94,12 @@ export function createCore(options: CoreOptions): Core {
   });
   return {
     runs,
-    approvals: new Approvals(client, runs),
+    approvals: new Approvals(client, runs, taskQueue),
     listRuns: (params, actor) => {
       authorize(actor, 'read');
-      return listRuns(client, params);
+      return listRuns(client, taskQueue, params);
     },
-    listAudit: (params, actor) => listAudit(client, runs, params, actor),
+    listAudit: (params, actor) => listAudit(client, taskQueue, runs, params, actor),
     feed,
     crossRun,
     webhooks,

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { RunMemo } from '../contracts/memo';
 import type { RunStatus, RunSummary } from '../contracts/run';
-import { label, RUNS_CLAUSES, visiblePage, type VisibleRun } from './visibility';
+import { label, runsClauses, visiblePage, type VisibleRun } from './visibility';
 
 export interface ListRunsParams {
   status?: RunStatus | undefined;
@@ -31,8 +31,8 @@ const STATUS_FILTER: Record<RunStatus, string> = {
 };
 
 /** Lists runs newest first, one visibility call per page; each row comes from the run's memo. */
-export async function listRuns(client: Client, params: ListRunsParams): Promise<RunPage> {
-  const clauses = [...RUNS_CLAUSES];
+export async function listRuns(client: Client, taskQueue: string, params: ListRunsParams): Promise<RunPage> {
+  const clauses = runsClauses(taskQueue);
   if (params.status) clauses.push(`(${STATUS_FILTER[params.status]})`);
   if (params.workflow) clauses.push(`HoldpointWorkflow = '${label('workflow', params.workflow)}'`);
   if (params.customer) clauses.push(`HoldpointCustomer = '${label('customer', params.customer)}'`);

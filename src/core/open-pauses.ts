@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { label, RUNS_CLAUSES, visiblePage } from './visibility';
+import { runsClauses, visiblePage } from './visibility';
 
 /** Paused runs read per count at most; past it the count is a floor (and says so). */
 const MAX_RUNS = 10_000;
@@ -17,7 +17,7 @@ export interface OpenPauses {
  * visibility and the runs' memos (every pending pause is in its run's memo), so no run is queried.
  */
 export async function countOpenPauses(client: Client, taskQueue: string): Promise<OpenPauses> {
-  const clauses = [...RUNS_CLAUSES, `ExecutionStatus = 'Running'`, 'HoldpointPending = true', `TaskQueue = '${label('task queue', taskQueue)}'`];
+  const clauses = [...runsClauses(taskQueue), `ExecutionStatus = 'Running'`, 'HoldpointPending = true'];
   const counts = new Map<string, { workflow: string; step: string; open: number }>();
   let cursor: string | undefined;
   let read = 0;

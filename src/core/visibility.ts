@@ -21,8 +21,13 @@ export interface VisibleRun {
   endedAt: string | undefined;
 }
 
-/** Runs only, never their continued-as-new predecessors; callers add their own clauses. */
-export const RUNS_CLAUSES = [`WorkflowType = '${RUN_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+/**
+ * Runs of this deployment only (its task queue: gateways of another deployment on the same namespace
+ * list their own), never their continued-as-new predecessors; callers add their own clauses.
+ */
+export function runsClauses(taskQueue: string): string[] {
+  return [`WorkflowType = '${RUN_WORKFLOW_TYPE}'`, `ExecutionStatus != 'ContinuedAsNew'`, `TaskQueue = '${label('task queue', taskQueue)}'`];
+}
 
 /** Visibility filter values are spliced into a query string, so only plain labels are accepted. */
 const LABEL = /^[A-Za-z0-9*][A-Za-z0-9_.:@-]{0,200}$/;

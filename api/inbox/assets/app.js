@@ -217,10 +217,10 @@ async function load() {
   const now = Date.now();
   /** @type {Map<string, Item>} */
   const listed = new Map(page.data.filter((/** @type {Item} */ i) => i.status === 'pending').map((/** @type {Item} */ i) => [i.request_id, i]));
-  for (const [id, until] of s.gone) if (!listed.has(id) || until < now) s.gone.delete(id);
-  for (const id of s.gone.keys()) listed.delete(id);
+  // What this tab decided stays gone for a while, even from reads that began before the decision.
+  for (const [id, until] of s.gone) if (until < now) s.gone.delete(id);
   for (const [id, arrival] of s.arrived) {
-    if (listed.has(id) || arrival.until < now) s.arrived.delete(id);
+    if (listed.has(id) || arrival.until < now || s.gone.has(id)) s.arrived.delete(id);
     else listed.set(id, arrival.item);
   }
   // Announced by the feed but not listed yet: read each from its run.
@@ -233,6 +233,8 @@ async function load() {
     s.arrived.set(item.request_id, { item, until: now + OVERRIDE_MS });
     listed.set(item.request_id, item);
   }
+  // Decided here a moment ago: gone, whatever a listing or a read that started before said.
+  for (const id of s.gone.keys()) listed.delete(id);
   setItems([...listed.values()].sort(byUrgency));
 }
 
