@@ -247,14 +247,30 @@ async function servicePorts(frontend: number): Promise<Record<string, number>> {
   const taken = new Set<number>();
   for (const [name, port] of Object.entries(wanted)) {
     let chosen = port;
-    if (name !== 'FRONTEND_GRPC_PORT' && (port < 1024 || port > 65_535 || !(await portFree(port)))) {
-      do chosen = await anyFreePort();
+    // Membership ports are stored in cluster_membership.rpc_port, a SMALLINT: at most 32767 (and
+    // the kernel's ephemeral ports, which anyFreePort gives, start above it).
+    const membership = name.endsWith('_MEMBERSHIP_PORT');
+    const max = membership ? MAX_MEMBERSHIP_PORT : 65_535;
+    if (name !== 'FRONTEND_GRPC_PORT' && (port < 1024 || port > max || taken.has(port) || !(await portFree(port)))) {
+      do chosen = membership ? await freePortBelow(MAX_MEMBERSHIP_PORT) : await anyFreePort();
       while (taken.has(chosen));
     }
     taken.add(chosen);
     ports[name] = chosen;
   }
   return ports;
+}
+
+/** PostgreSQL's SMALLINT, the type of cluster_membership.rpc_port in Temporal's SQL schema. */
+const MAX_MEMBERSHIP_PORT = 32_767;
+
+/** A free port in 20000..max, probed at random (below the kernel's ephemeral range, so listen(0) cannot give one). */
+async function freePortBelow(max: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (max - 20_000 + 1));
+    if (await portFree(port)) return port;
+  }
+  throw new Error(`no free port found between 20000 and ${max} for the Temporal server's membership`);
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -280,11 +296,15 @@ async function assertPortFree(port: number, what: string): Promise<void> {
   if (!(await portFree(port))) throw new Error(`port ${port} (for ${what}) is already in use; set the variable to a free port`);
 }
 
-/** The server logs JSON lines at warn and above; errors are passed on, the rest kept for debugging. */
+/**
+ * The server logs JSON lines at warn and above; errors are passed on, the rest kept for debugging.
+ * "Not enough hosts" is the server's own services finding each other in the first seconds of a start.
+ */
 function relayServerLine(log: Logger, line: string): void {
   try {
     const { level, msg, ...fields } = JSON.parse(line) as { level?: string; msg?: string } & Record<string, unknown>;
-    if (level === 'error' || level === 'fatal' || level === 'dpanic' || level === 'panic') log.warn(fields, msg ?? line);
+    const startupRace = typeof fields.error === 'string' && fields.error.includes('Not enough hosts to serve the request');
+    if ((level === 'error' || level === 'fatal' || level === 'dpanic' || level === 'panic') && !startupRace) log.warn(fields, msg ?? line);
     else log.debug(fields, msg ?? line);
   } catch {
     log.debug({ line }, 'temporal-server');

@@ -127,7 +127,9 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     ...owner.spawn,
     cwd: '/',
     onLine: (line) => {
-      if (/\b(PANIC|FATAL|ERROR):/.test(line) && !/the database system is (starting up|shutting down)/.test(line)) log.warn({ line }, 'postgres');
+      // Expected on every restart, not problems: the schema job's `create` of a database that exists
+      // (how it tells a restart apart), and the server registering its temporal-system namespace again.
+      if (/\b(PANIC|FATAL|ERROR):/.test(line) && !/the database system is (starting up|shutting down)|database "[^"]+" already exists|unique constraint "namespaces_pkey"/.test(line)) log.warn({ line }, 'postgres');
       else log.debug({ line }, 'postgres');
     },
   });
@@ -156,6 +158,9 @@ function handle(server: Supervised, fields: Omit<Postgres, 'stop' | 'kill' | 'mu
 
 async function initialise(o: { binDir: string; dataDir: string; user: string; password: string; owner: OsUser; log: Logger }): Promise<void> {
   const { binDir, dataDir, user, password, owner, log } = o;
+  // Parents made here stay enterable (a recursive mkdir would give them 0700 too, shutting the
+  // `postgres` user out); only the data directory itself is private, as initdb requires.
+  await mkdir(dirname(dataDir), { recursive: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if ((await readdir(dataDir)).length > 0) throw new PostgresUnavailableError(`${dataDir} is not empty and is not a PostgreSQL data directory; remove it or choose another`);
   if (owner.spawn.uid !== undefined) {

@@ -95,7 +95,7 @@ export async function ensureServerBuild(o: { version: string; cacheDir: string; 
 
 /**
  * The Web UI server at compose's temporalio/ui version: HOLDPOINT_TEMPORAL_UI_SERVER, the cache, or
- * `go install github.com/temporalio/ui-server/v2/cmd/server` (its module embeds the built UI).
+ * `go build ./cmd/server` in github.com/temporalio/ui-server/v2's source (its module embeds the built UI).
  */
 export async function ensureUiServerBuild(o: { version: string; cacheDir: string; explicitPath?: string | undefined; logger: Logger }): Promise<string> {
   const log = o.logger.child({ component: 'temporal-ui-build' });
@@ -112,14 +112,16 @@ export async function ensureUiServerBuild(o: { version: string; cacheDir: string
     cacheDir: o.cacheDir,
     log,
     steps: async (scratch, go) => {
-      await go(['install', `github.com/temporalio/ui-server/v2/cmd/server@v${o.version}`], { GOBIN: join(scratch, 'bin') });
-      await rename(join(scratch, 'bin', 'server'), join(scratch, 'out', 'ui-server'));
+      // Not `go install ...@version`: the module's go.mod has a replace directive (grpc-gateway), which
+      // go install refuses. Built inside the module's own source instead, so its go.mod applies.
+      const dir = await moduleDir(go, `github.com/temporalio/ui-server/v2@v${o.version}`);
+      await go(['build', '-o', join(scratch, 'out', 'ui-server'), './cmd/server'], {}, dir);
     },
   });
   return binary;
 }
 
-type GoRun = (args: string[], env?: Record<string, string>) => Promise<string>;
+type GoRun = (args: string[], env?: Record<string, string>, cwd?: string) => Promise<string>;
 
 /**
  * Builds into a private directory and renames it into place, so a killed build never leaves half a
@@ -136,11 +138,11 @@ async function goBuild(o: { what: string; target: string; cacheDir: string; log:
   await mkdir(join(scratch, 'out'), { recursive: true });
   const started = Date.now();
   let downloads = 0;
-  const go: GoRun = async (args, env = {}) => {
+  const go: GoRun = async (args, env = {}, cwd = scratch) => {
     const stderr: string[] = [];
     let stdout = '';
     const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(goBin, args, { cwd: scratch, env: { ...process.env, CGO_ENABLED: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(goBin, args, { cwd, env: { ...process.env, CGO_ENABLED: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         for (const line of chunk.split('\n').filter(Boolean)) {
