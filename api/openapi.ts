@@ -6,6 +6,16 @@ import { openApiPath, type AnyRoute, type RouteTable } from './route';
 type Json = Record<string, unknown>;
 
 /**
+ * One Server-Sent Event, as tools read a stream's `schema` before OpenAPI 3.2's `itemSchema`: each
+ * event parsed into its fields (Schemathesis checks every event of a stream against it).
+ */
+const SSE_EVENT: Json = {
+  type: 'object',
+  description: 'One Server-Sent Event; `data` is the JSON payload as text',
+  properties: { event: { type: 'string' }, data: { type: 'string' }, id: { type: 'string' }, retry: { type: 'integer' } },
+};
+
+/**
  * The OpenAPI 3.1 document, generated from the route declarations (one tag per face). Schemas named
  * with `.meta({ id })` in the contracts become shared components; everything else is inline.
  */
@@ -52,14 +62,14 @@ export function openApiDocument(tables: readonly RouteTable[], info: { title: st
               ...(spec.contentType
                 ? { content: { [spec.contentType]: { schema: { type: 'string' } } } }
                 : spec.kind === 'sse'
-                ? { content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events' } } } }
+                ? { content: { 'text/event-stream': { schema: SSE_EVENT } } }
                 : spec.kind === 'html' || spec.kind === 'text'
                   ? { content: { [spec.kind === 'html' ? 'text/html' : 'text/plain']: { schema: { type: 'string' } } } }
                   : spec.schema
                     ? {
                         content: {
                           'application/json': { schema: schemaOf(spec.schema, 'output') },
-                          ...(spec.sse ? { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events' } } } : {}),
+                          ...(spec.sse ? { 'text/event-stream': { schema: SSE_EVENT } } : {}),
                         },
                       }
                     : {}),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { V1Error } from '../src/contracts/http/v1';
 import { messageSchemaFiles } from '../src/contracts/message-schemas';
 import type { ApiKeyRing } from '../src/auth/api-keys';
 import type { Core } from '../src/core';
@@ -107,7 +108,11 @@ export function publicTable(core: Core, document: () => Record<string, unknown>,
     public: true,
     summary: "One message's JSON Schema (`decide.input.schema.json`, …)",
     params: SchemaFile,
-    responses: { 200: { description: 'A JSON Schema (2020-12)', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'No such schema', schema: NotFound } },
+    responses: {
+      200: { description: 'A JSON Schema (2020-12)', schema: z.record(z.string(), z.unknown()) },
+      400: { description: 'Not a schema file name: the message names the rule', schema: V1Error },
+      404: { description: 'No such schema', schema: NotFound },
+    },
     handler: ({ params }) => {
       const content = schemaFiles()[params.file];
       if (!content) return answer(404, { error: { type: 'not_found', message: `no schema ${params.file}; /schemas/messages.json lists them` } });

@@ -150,6 +150,7 @@ export function sessionRoutes(table: RouteTable, core: Core, layouts: LayoutCach
       method,
       path,
       summary: `${what}: not in holdpoint (405), whose sessions are the runs that carry their id`,
+      ...(path.includes(':sessionId') ? { params: SessionParams } : {}),
       responses: { 405: AGENTOS_ERRORS[405], ...errorAnswers(401) },
       handler: () => answer(405, { detail: "holdpoint's sessions are the runs that carry their id; they cannot be created, renamed or deleted on their own" }),
     });

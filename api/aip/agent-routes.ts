@@ -66,7 +66,7 @@ export function agentRoutes(table: RouteTable, core: Core, live: LiveRouteOption
     path: '/agents/:agentId',
     summary: 'One agent, by its UUID or its workflow name',
     params: AgentParams,
-    responses: { 200: { description: 'The agent', schema: AipAgentAnswer }, 401: AGENT_ERRORS[401], 403: AGENT_ERRORS[403], 404: AGENT_ERRORS[404] },
+    responses: { 200: { description: 'The agent', schema: AipAgentAnswer }, 401: AGENT_ERRORS[401], 403: AGENT_ERRORS[403], 404: AGENT_ERRORS[404], 422: AGENT_ERRORS[422] },
     handler: async ({ params, actor }) => answer(200, { success: true as const, data: presentAgent(await findAgent(core, params.agentId, actor)), message: 'ok' }),
   });
 
@@ -97,7 +97,7 @@ export function agentRoutes(table: RouteTable, core: Core, live: LiveRouteOption
     table.add({
       ...write,
       ...(write.path.includes(':agentId') ? { params: AgentParams } : {}),
-      responses: { 405: { description: 'Agents are workflows: change them through /v1/workflows', schema: AipError }, 401: AGENT_ERRORS[401] },
+      responses: { 405: { description: 'Agents are workflows: change them through /v1/workflows', schema: AipError }, 401: AGENT_ERRORS[401], 422: AGENT_ERRORS[422] },
       handler: ({ req }) =>
         answer(
           405,

@@ -2,7 +2,7 @@ import { AipError, AipHitlError, AipValidationError } from '../../src/contracts/
 
 /** The error answers of the HITL endpoints (`{error, message}`); bad input is FastAPI's 422. */
 export const HITL_ERRORS = {
-  400: { description: 'A decision GL AIP does not know (approved, rejected, skipped)', schema: AipHitlError },
+  400: { description: 'A decision GL AIP does not know (approved, rejected, skipped), or a body that is not JSON', schema: AipHitlError },
   401: { description: 'No key, or a key holdpoint does not know', schema: AipHitlError },
   403: { description: "The caller's role or the pause's approver rules refuse it", schema: AipHitlError },
   404: { description: 'No such request', schema: AipHitlError },

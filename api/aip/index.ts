@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { ApiKeyRing } from '../../src/auth/api-keys';
 import type { AipError, AipHitlError, AipValidationError } from '../../src/contracts/http/aip';
@@ -72,13 +72,25 @@ export function aipTable({ core, keys, live, checkResponse }: AipOptions): Route
   return table;
 }
 
-/** The table as a router: HITL errors (and unknown HITL paths, after the key) in their shape, the rest in the envelope. */
-export function aipRouter(table: RouteTable, logger: Logger): Router {
+/**
+ * The table as a router: HITL errors (and unknown HITL paths, after the key) in their shape, the rest
+ * in the envelope. Then the same shapes for a body the gateway's JSON parser refused: Express skips
+ * routers while an error is pending, so that error only reaches an error handler mounted beside them.
+ */
+export function aipRouter(table: RouteTable, logger: Logger): [Router, ErrorRequestHandler] {
   const router = Router();
   router.use(table.router());
   const { auth } = table.options;
+  const hitlErrors = errorBoundary(logger, hitlError);
+  const envelopeErrors = errorBoundary(logger, envelopeError);
   router.use(HITL_PATH, ...(auth ? [auth] : []), notFoundRoute(hitlError));
-  router.use(HITL_PATH, errorBoundary(logger, hitlError));
-  router.use(errorBoundary(logger, envelopeError));
-  return router;
+  router.use(HITL_PATH, hitlErrors);
+  router.use(envelopeErrors);
+  const under = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
+  const bodyErrors: ErrorRequestHandler = (err, req, res, next) => {
+    if (under(req.path, HITL_PATH)) hitlErrors(err, req, res, next);
+    else if (under(req.path, '/agents')) envelopeErrors(err, req, res, next);
+    else next(err);
+  };
+  return [router, bodyErrors];
 }

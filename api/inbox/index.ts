@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
+import { V1Error } from '../../src/contracts/http/v1';
 import { RouteTable, WRITTEN } from '../route';
 import { invalidRequest } from '../validate';
 
@@ -76,7 +77,11 @@ export function inboxTable(): RouteTable {
     summary: "One of the page's files (scripts, styles, icon), cached for good under its version",
     public: true,
     params: AssetParams,
-    responses: { 200: { description: 'The file (JavaScript, CSS or SVG)', contentType: 'application/octet-stream' }, 404: { description: 'No such file in this version', schema: NotFound } },
+    responses: {
+      200: { description: 'The file (JavaScript, CSS or SVG)', contentType: 'application/octet-stream' },
+      400: { description: 'Not a version or file name: the message names the rule', schema: V1Error },
+      404: { description: 'No such file in this version', schema: NotFound },
+    },
     handler: ({ params, res }) => {
       const file = assets?.version === params.version ? assets.files.get(params.file) : undefined;
       if (!file) throw new HoldpointError(ErrorType.NotFound, `the inbox page has no file ${params.version}/${params.file}`);

@@ -55,7 +55,7 @@ export function approvalRoutes(table: RouteTable, core: Core, defaultWaitMs: num
     path: '/approvals/:requestId',
     summary: 'One request in full: its context, digest, who may decide, votes and decision',
     params: RequestParams,
-    responses: { 200: { description: 'The request', schema: ApprovalView }, 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
+    responses: { 200: { description: 'The request', schema: ApprovalView }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
     handler: async ({ params, actor }) => (answer(200, await core.approvals.get(params.requestId, actor))),
   });
 

@@ -11,7 +11,7 @@ export function auditRoutes(table: RouteTable, core: Core): void {
     path: '/workflow-runs/:runId/audit',
     summary: "A run's hash-chained audit trail (and its refusals), with the chains verified",
     params: RunParams,
-    responses: { 200: { description: 'The trail and its verification', schema: RunAudit }, 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
+    responses: { 200: { description: 'The trail and its verification', schema: RunAudit }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404] },
     handler: async ({ params, actor }) => {
       const entries = await core.runs.audit(params.runId, actor);
       return answer(200, { run_id: params.runId, entries, verification: verifyChain(entries) });

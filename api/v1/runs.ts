@@ -105,7 +105,7 @@ export function runRoutes(table: RouteTable, core: Core, defaultWaitMs: number, 
     path: '/workflow-runs/:runId',
     summary: 'One run: status, steps, what it waits for, result or error',
     params: RunParams,
-    responses: { 200: { description: 'The run', schema: V1Run }, 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404], 503: V1_ERRORS[503] },
+    responses: { 200: { description: 'The run', schema: V1Run }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403], 404: V1_ERRORS[404], 503: V1_ERRORS[503] },
     handler: async ({ params, actor }) => answer(200, presentRun(await core.runs.get(params.runId, actor))),
   });
 
