@@ -1,12 +1,9 @@
-import { LogLevel, WebClient } from '@slack/web-api';
 import { ApiKeyRing } from '../src/auth/api-keys';
 import { loadCatalog } from '../src/catalog/load';
 import { loadConfig } from '../src/config';
-import { createCore } from '../src/core';
 import { createLogger } from '../src/logger';
 import { connectClient } from '../src/temporal/connection';
-import { createGateway } from './app';
-import { serve } from './server';
+import { serveFromConfig } from './from-config';
 
 /** The gateway alone, against TEMPORAL_ADDRESS (production; `npm start` runs everything locally). */
 async function main(): Promise<void> {
@@ -18,36 +15,7 @@ async function main(): Promise<void> {
   const keys = new ApiKeyRing(config.apiKeys);
   const catalog = await loadCatalog({ directory: config.definitionsDir });
   const client = await connectClient({ ...config.temporal, address: config.temporal.address }, logger);
-  const core = createCore({
-    client,
-    catalog,
-    taskQueue: config.temporal.taskQueue,
-    maxRunLifetimeMs: config.maxRunLifetimeMs,
-    logger,
-    live: { busPartitions: config.live.busPartitions, secretKey: config.secretKey, allowedHosts: config.webhooks.allowedHosts, delivery: config.webhooks.delivery },
-  });
-  const gateway = createGateway({
-    core,
-    keys,
-    logger,
-    defaultWaitMs: config.defaultWaitMs,
-    heartbeatMs: config.live.heartbeatMs,
-    m8tesPrefix: config.m8tesPrefix,
-    metrics: { workerUrl: config.metrics.workerUrl, public: config.metrics.public },
-    slack: {
-      signingSecret: config.slack.signingSecret,
-      client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,
-      users: config.slack.users,
-    },
-  });
-  const server = await serve(gateway.app, {
-    port: config.port,
-    host: config.host,
-    logger,
-    streams: gateway.streams,
-    upgrades: gateway.upgrades,
-    onClose: () => core.close(),
-  });
+  const { server, gateway } = await serveFromConfig({ config, client, catalog, keys, logger });
   logger.info({ url: server.url, workflows: catalog.list().length, apiKeys: keys.size }, 'gateway listening');
   let stopping = false;
   const stop = (signal: string) => {

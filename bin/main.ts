@@ -1,14 +1,11 @@
 import { join } from 'node:path';
-import { LogLevel, WebClient } from '@slack/web-api';
-import { createGateway } from '../api/app';
-import { serve } from '../api/server';
+import { serveFromConfig } from '../api/from-config';
 import { workerFromConfig } from '../workers/worker';
 import { exampleHandlers } from '../src/activities/handlers';
 import { ApiKeyRing, localDevKeys } from '../src/auth/api-keys';
 import { localSecretKey } from '../src/auth/secret-key';
 import { loadCatalog } from '../src/catalog/load';
 import { loadConfig } from '../src/config';
-import { createCore } from '../src/core';
 import { createLogger } from '../src/logger';
 import { installTemporalLogging, metricsUrl } from '../workers/runtime';
 import { connectWorker } from '../workers/connection';
@@ -81,40 +78,11 @@ async function main(): Promise<void> {
     await running;
   });
 
-  const core = createCore({
-    client,
-    catalog,
-    taskQueue: config.temporal.taskQueue,
-    maxRunLifetimeMs: config.maxRunLifetimeMs,
-    logger,
-    live: { busPartitions: config.live.busPartitions, secretKey: config.secretKey, allowedHosts: config.webhooks.allowedHosts, delivery: config.webhooks.delivery },
-  });
   const keysFile = join(config.dev.dataDir, 'dev-api-keys.json');
   const local = config.apiKeys ? undefined : await localDevKeys(keysFile);
   if (local?.created) logger.info({ file: keysFile }, 'HOLDPOINT_API_KEYS is not set: generated local API keys');
   const keys = new ApiKeyRing(config.apiKeys ?? local!.keys);
-  const gatewayParts = createGateway({
-    core,
-    keys,
-    logger,
-    defaultWaitMs: config.defaultWaitMs,
-    heartbeatMs: config.live.heartbeatMs,
-    m8tesPrefix: config.m8tesPrefix,
-    metrics: { workerUrl: config.metrics.workerUrl ?? metricsUrl(workerMetrics), public: config.metrics.public },
-    slack: {
-      signingSecret: config.slack.signingSecret,
-      client: config.slack.botToken ? new WebClient(config.slack.botToken, { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logLevel: LogLevel.ERROR }) : undefined,
-      users: config.slack.users,
-    },
-  });
-  const server = await serve(gatewayParts.app, {
-    port: config.port,
-    host: config.host,
-    logger,
-    streams: gatewayParts.streams,
-    upgrades: gatewayParts.upgrades,
-    onClose: () => core.close(),
-  });
+  const { server } = await serveFromConfig({ config, client, catalog, keys, logger, workerMetricsUrl: metricsUrl(workerMetrics) });
   stops.push(() => server.close());
 
   const gateway = server.url;

@@ -16,6 +16,8 @@ export class FakeProvider {
   readonly requests: ModelRequest[] = [];
   private server: Server | undefined;
   private held: (() => void)[] = [];
+  /** Woken on every request (waitForRequests). */
+  private arrived: (() => void)[] = [];
   hold = false;
   url = '';
 
@@ -28,6 +30,7 @@ export class FakeProvider {
       req.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
         this.requests.push({ path: req.url ?? '', headers: req.headers, body });
+        for (const wake of this.arrived.splice(0)) wake();
         const reply = () => {
           if (res.destroyed) return;
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.answer(body, this.requests.length)));
@@ -50,8 +53,16 @@ export class FakeProvider {
   async waitForRequests(n: number, deadlineMs = 15_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (this.requests.length < n) {
-      if (Date.now() > deadline) throw new Error(`the provider stand-in got ${this.requests.length} requests, expected ${n}`);
-      await new Promise((r) => setTimeout(r, 20));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the provider stand-in got ${this.requests.length} requests, expected ${n}`);
+      // Until the next request arrives, or the deadline.
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, left);
+        this.arrived.push(() => {
+          clearTimeout(timer);
+          done();
+        });
+      });
     }
   }
 

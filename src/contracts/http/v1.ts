@@ -5,7 +5,7 @@ import { type Definition, JsonSchema, Question, WorkflowName } from '../definiti
 import { durationToMs } from '../duration';
 import { RunEvent, RunEventType } from '../events';
 import { PERMISSION_MODES } from '../interaction';
-import { AuditEntry, AuditEntryType, DecisionRecord, Pause, PauseRules, RunError, RunStatus, StepStatus, Vote } from '../run';
+import { AuditEntry, AuditEntryType, Pause, PauseRules, RunError, RunStatus, StepRecord, Vote } from '../run';
 import { DeliveryStatusName, Webhook, WebhookCreate, WebhookEventType, WebhookPatch } from '../webhooks';
 
 /**
@@ -92,6 +92,11 @@ export const ResumeStep = z.strictObject({
   comment: z.string().max(4_000).optional(),
 });
 
+/** A listing's page: how many (20 unless told, at most `max`) and where the previous page ended. */
+function paging(max: number) {
+  return { limit: z.coerce.number().int().min(1).max(max).default(20), cursor: z.string().min(1).max(4_000).optional() };
+}
+
 /** `POST /v1/workflow-runs/{runId}/resume`: `{input: {resume: {...}}}` or the API reference's `{input: {...}}`. */
 export const ResumeBody = z.strictObject({
   input: z.record(z.string(), z.unknown(), { error: 'is required: {"resume": {"step": "...", "input": ...}}' }),
@@ -109,8 +114,7 @@ export const ListQuery = z.strictObject({
   /** Alias of `workflow` in Reminix's vocabulary. */
   agentName: Label.optional(),
   customer: Label.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
+  ...paging(100),
 });
 
 export const EventsQueryParams = z.strictObject({
@@ -152,24 +156,9 @@ export const PendingAction = z
   })
   .meta({ id: 'PendingAction' });
 
-export const StepView = z
-  .object({
-    name: z.string(),
-    status: StepStatus,
-    output: z.unknown().optional(),
-    error: z.string().optional(),
-    error_type: z.string().optional(),
-    type: z.string(),
-    title: z.string().optional(),
-    attempts: z.number().int().optional(),
-    branch: z.string().nullable().optional(),
-    request_id: z.string().optional(),
-    decision: DecisionRecord.optional(),
-    original_output: z.unknown().optional(),
-    edited_by: z.string().optional(),
-    started_at: z.string(),
-    ended_at: z.string().optional(),
-  })
+/** A step as /v1 shows it: the run's step record with its error flattened to a message and a type. */
+export const StepView = StepRecord.omit({ error: true })
+  .extend({ error: z.string().optional(), error_type: z.string().optional() })
   .meta({ id: 'Step' });
 
 /** `output` as seed 002 documents it: status, steps, result, pendingAction (+ error when failed). */
@@ -276,8 +265,7 @@ export const InboxQuery = z.strictObject({
   created_before: Instant.optional(),
   timeout_after: Instant.optional(),
   timeout_before: Instant.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
+  ...paging(100),
 });
 
 /** A decision on one request: the value (or `action: "skip"`), why, and the digest of what was seen. */
@@ -323,8 +311,7 @@ export const AuditQuery = z.strictObject({
   by: Label.optional(),
   since: Instant.optional(),
   until: Instant.optional(),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
+  ...paging(50),
 });
 
 const Chain = z.enum(['run', 'refusals']);
@@ -342,8 +329,7 @@ export const AuditPage = z.object({ data: z.array(AuditEntry), has_more: z.boole
 export const WebhookParams = z.object({ id: z.string().regex(/^wh_[A-Za-z0-9_-]{1,40}$/, 'must be a webhook id ("wh_...")') });
 export const DeliveryParams = WebhookParams.extend({ messageId: z.string().regex(/^msg_[A-Za-z0-9_-]{1,60}$/, 'must be a message id ("msg_...")') });
 export const DeliveriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4_000).optional(),
+  ...paging(100),
   status: DeliveryStatusName.optional(),
 });
 export const RedeliverBody = z.strictObject({ run_id: z.string().min(1).max(255).optional() }).optional();
