@@ -54,8 +54,14 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
   const problems: DefinitionProblem[] = [];
   const engine = new ExpressionEngine();
   const seen = new Map<string, string>();
-  // Task steps met so far in document order: an output_review may only review one of them.
-  const taskSteps = new Set<string>();
+  // Every task step's name: a review of one that may not have run is told why.
+  const allTasks = new Set<string>();
+  const collect = (steps: Step[]): void =>
+    steps.forEach((s) => {
+      if (s.type === 'task') allTasks.add(s.name);
+      if (s.type === 'condition') [...Object.values(s.branches), s.otherwise ?? []].forEach(collect);
+    });
+  collect(definition.steps);
 
   const expression = (source: string, path: string, field: string, step?: string) => {
     try {
@@ -66,7 +72,16 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
     }
   };
   const schema = (value: Record<string, unknown>, path: string, field: string, step?: string) => {
-    if (!ajv.validateSchema(value)) {
+    let valid: boolean;
+    try {
+      valid = ajv.validateSchema(value) as boolean;
+    } catch (err) {
+      // ajv throws for a $schema it has no meta-schema for (or one that is not a string).
+      const message = `is not a JSON Schema this validator reads: ${err instanceof Error ? err.message : String(err)} (leave "$schema" out, or use "https://json-schema.org/draft/2020-12/schema")`;
+      problems.push({ path, field, message, ...(step ? { step } : {}) });
+      return;
+    }
+    if (!valid) {
       const why = (ajv.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim()).join('; ');
       problems.push({ path, field, message: `is not a valid JSON Schema: ${why}`, ...(step ? { step } : {}) });
     }
@@ -75,7 +90,9 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
   if (definition.input_schema) schema(definition.input_schema, 'input_schema', 'input_schema');
   if (definition.result) expression(definition.result, 'result', 'result');
 
-  const visit = (steps: Step[], base: string) => {
+  // `ran`: the task steps every run reaching this point has completed (a branch's tasks count only
+  // inside that branch: another branch, or the steps after the condition, cannot count on them).
+  const visit = (steps: Step[], base: string, ran: Set<string>) => {
     steps.forEach((step, index) => {
       const path = `${base}[${index}]`;
       const at = (field: string) => ({ path: `${path}.${field}`, field, step: step.name });
@@ -93,8 +110,8 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
           break;
         case 'condition':
           expression(step.expression, `${path}.expression`, 'expression', step.name);
-          for (const [key, branch] of Object.entries(step.branches)) visit(branch, `${path}.branches.${key}`);
-          if (step.otherwise) visit(step.otherwise, `${path}.otherwise`);
+          for (const [key, branch] of Object.entries(step.branches)) visit(branch, `${path}.branches.${key}`, new Set(ran));
+          if (step.otherwise) visit(step.otherwise, `${path}.otherwise`, new Set(ran));
           break;
         case 'agent':
           checkAgent(step, path, at, { expression, schema, problems, knownHandlers: options.knownHandlers });
@@ -113,8 +130,9 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
             break;
           }
           if (step.type === 'output_review') {
-            if (!taskSteps.has(step.review)) {
-              problems.push({ ...at('review'), message: `"${step.review}" is not a task step that comes before this one` });
+            if (!ran.has(step.review)) {
+              const why = allTasks.has(step.review) ? ': it runs only in a branch of a condition, so a run reaching this review may not have run it' : '';
+              problems.push({ ...at('review'), message: `"${step.review}" is not a task step that comes before this one${why}` });
             }
             if (step.output_schema) schema(step.output_schema, `${path}.output_schema`, 'output_schema', step.name);
           }
@@ -138,10 +156,10 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
           }
         }
       }
-      if (step.type === 'task') taskSteps.add(step.name);
+      if (step.type === 'task') ran.add(step.name);
     });
   };
-  visit(definition.steps, 'steps');
+  visit(definition.steps, 'steps', new Set());
   return problems;
 }
 

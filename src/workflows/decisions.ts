@@ -1,6 +1,8 @@
 import { refusal } from './failures';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
-import { alreadyDecided, DECISION_FIELDS, DecisionRequest, describeIssue, idempotencyConflict, sameComment, type DecisionRefusal } from '../contracts/decision';
+import type { DecisionRequest } from '../contracts/decision';
+import { checkDecisionMessage, describeMessageIssue } from '../contracts/message-checks';
+import { alreadyDecided, idempotencyConflict, sameComment, type DecisionRefusal } from '../contracts/message-rules';
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
 import { matchesAssignee } from '../lib/assignees';
@@ -29,12 +31,12 @@ export interface CheckedDecision {
  * nothing reaches history) when the run cannot take it. Synchronous, as validators must be.
  */
 export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
-  const parsed = DecisionRequest.safeParse(raw);
-  if (!parsed.success) {
-    const { field, message } = describeIssue(parsed.error.issues[0]!, DECISION_FIELDS);
+  const parsed = checkDecisionMessage(raw);
+  if (!parsed.ok) {
+    const { field, message } = describeMessageIssue(parsed.issue);
     reject(ErrorType.InvalidRequest, message, { field });
   }
-  const request = parsed.data;
+  const request = parsed.value;
 
   const earlier = request.idempotency_key ? findByKey(run, request) : undefined;
   if (earlier) return earlier;
@@ -84,7 +86,9 @@ function findByKey(run: RunState, request: DecisionRequest): CheckedDecision | u
     for (const vote of pause.votes) {
       // Keys are the caller's own: another person's decision under the same key is not a repeat of it.
       if (vote.idempotency_key !== request.idempotency_key || vote.by !== request.by) continue;
-      const same = sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && sameComment(vote.comment, request.comment);
+      // A repeat names the same pause (or none it could mean otherwise): a key reused on another pause is a conflict.
+      const samePause = (request.request_id ?? pause.request_id) === pause.request_id && (request.step ?? pause.step) === pause.step;
+      const same = samePause && sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && sameComment(vote.comment, request.comment);
       if (!same) refuse(idempotencyConflict(request.idempotency_key!, pause, vote));
       return { request, pause, duplicate: true };
     }

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { ApplicationFailure, condition, log, proxyLocalActivities } from '@temporalio/workflow';
-import { AwaitSettledRequest, CancelRequest, describeIssue, EventsQuery, PermissionModeRequest, type DecisionRequest } from '../contracts/decision';
+import type { AwaitSettledRequest, CancelRequest, DecisionRequest, EventsQuery, PermissionModeRequest } from '../contracts/decision';
+import { checkAwaitSettledMessage, checkCancelMessage, checkEventsQuery, checkPermissionModeMessage, describeMessageIssue, type Checked } from '../contracts/message-checks';
 import { ErrorType } from '../contracts/errors';
 import { interactionProblem } from '../contracts/interaction';
 import { MARK_ACTIVITY, type MarkActivities, type MarkInput } from '../contracts/markers';
@@ -44,7 +44,7 @@ export class RunHandlers {
   audit = () => this.run.data.audit;
 
   events = (query: EventsQuery | undefined) => {
-    const { after, limit } = parseOrReject(EventsQuery, query ?? {});
+    const { after, limit } = parseOrReject(checkEventsQuery(query ?? {}));
     return this.run.events(after, limit);
   };
 
@@ -111,12 +111,12 @@ export class RunHandlers {
 
   // ── waiting, cancelling, switching modes ──
 
-  checkAwaitSettled = (request: AwaitSettledRequest): void => void parseOrReject(AwaitSettledRequest, request);
+  checkAwaitSettled = (request: AwaitSettledRequest): void => void parseOrReject(checkAwaitSettledMessage(request));
 
   awaitSettled = (request: AwaitSettledRequest): Promise<RunView> => this.waitUntilSettled(request.wait_ms);
 
   checkCancel = (request: CancelRequest): void => {
-    parseOrReject(CancelRequest, request);
+    parseOrReject(checkCancelMessage(request));
     if (this.run.ended) reject(ErrorType.RunEnded, `run ${this.run.runId} has ${this.run.status}; it cannot be cancelled`, { status: this.run.status });
   };
 
@@ -132,7 +132,7 @@ export class RunHandlers {
 
   checkPermissionMode = (request: PermissionModeRequest): void => {
     const run = this.run;
-    parseOrReject(PermissionModeRequest, request);
+    parseOrReject(checkPermissionModeMessage(request));
     if (run.ended) reject(ErrorType.RunEnded, `run ${run.runId} has ${run.status}; its permission mode no longer matters`, { status: run.status });
     if (run.data.cancel_requested) reject(ErrorType.RunEnded, `run ${run.runId} is being cancelled`, { status: 'cancelling' });
     const problem = interactionProblem({ human_in_the_loop: run.currentInteraction().human_in_the_loop, permission_mode: request.permission_mode });
@@ -186,14 +186,12 @@ export async function mark(run: RunState, input: MarkInput): Promise<void> {
   }
 }
 
-function parseOrReject<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const shape = (schema as unknown as { def?: { out?: { shape?: Record<string, unknown> } } }).def?.out?.shape ?? {};
-    const { field, message } = describeIssue(result.error.issues[0]!, Object.keys(shape));
+function parseOrReject<T>(checked: Checked<T>): T {
+  if (!checked.ok) {
+    const { field, message } = describeMessageIssue(checked.issue);
     reject(ErrorType.InvalidRequest, message, { field });
   }
-  return result.data;
+  return checked.value;
 }
 
 function pauseRef(request: unknown): { step?: string; request_id?: string } {
