@@ -16,6 +16,7 @@ import type { UpgradeHandler } from './server';
 import { StreamRegistry } from './streaming/registry';
 import { createWsHandler } from './streaming/ws';
 import { openApiDocument, responseChecker } from './openapi';
+import { literalPercents } from './paths';
 import { publicTable } from './public';
 import type { RouteTable } from './route';
 import { v1Router, v1Table } from './v1';
@@ -43,7 +44,7 @@ const API_INFO = {
   title: 'holdpoint',
   version: '0.1.0',
   description:
-    "A durable human-in-the-loop workflow engine on Temporal. One core, several faces: holdpoint's own `/v1` (seed 002's Reminix shapes), GL AIP, Agno AgentOS and m8tes, each as its vendor's clients expect it.",
+    "A durable human-in-the-loop workflow engine on Temporal. One core, several faces: holdpoint's own `/v1` (seed 002's Reminix shapes), GL AIP, Agno AgentOS and m8tes, each as its vendor's clients expect it. Limits: a JSON or form body may be up to 1 MB (larger: 413 in the face's error shape, naming the limit); the request line and headers together up to 64 KiB (larger: 431 from the HTTP server, with no body, before any face sees the request).",
 };
 
 /** The REST gateway and its live parts: the Express app, its open streams, its WebSocket endpoints. */
@@ -67,7 +68,7 @@ export function createGateway({ core, keys, logger, defaultWaitMs = 20_000, hear
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(logger), metrics.timeRequests());
+  app.use(requestLog(logger), metrics.timeRequests(), literalPercents());
   app.use(publicRoutes.router());
   const inbox = inboxTable();
   tables.push(inbox);

@@ -7,6 +7,8 @@ export function httpStatus(type: ErrorType): number {
   switch (type) {
     case ErrorType.InvalidRequest:
       return 400;
+    case ErrorType.PayloadTooLarge:
+      return 413;
     case ErrorType.Unauthenticated:
       return 401;
     case ErrorType.Forbidden:
@@ -46,12 +48,18 @@ export const holdpointErrorBody: ErrorFormatter = (error) => ({
 /** Normalises anything thrown in a route: our errors, body-parser errors, and bugs (a generic 500). */
 export function toHoldpointError(err: unknown): { error: HoldpointError; expected: boolean } {
   if (err instanceof HoldpointError) return { error: err, expected: true };
-  const e = err as { type?: string; status?: number; message?: string };
+  const e = err as { type?: string; status?: number; message?: string; limit?: number; length?: number };
   if (e?.type === 'entity.parse.failed') {
     return { error: new HoldpointError(ErrorType.InvalidRequest, `body: is not valid JSON (${e.message ?? 'parse error'})`, { field: 'body' }), expected: true };
   }
   if (e?.type === 'entity.too.large') {
-    return { error: new HoldpointError(ErrorType.InvalidRequest, 'body: is larger than the 1 MB limit', { field: 'body' }), expected: true };
+    // The body parsers (`1mb` in app.ts, the Slack and AgentOS form routes) say which limit it broke.
+    const limit = e.limit ? `${e.limit} bytes (${+(e.limit / 1_048_576).toFixed(2)} MB)` : '1 MB';
+    const size = e.length ? `${e.length} bytes, ` : '';
+    return {
+      error: new HoldpointError(ErrorType.PayloadTooLarge, `body: is ${size}over the gateway's limit of ${limit}`, { field: 'body', ...(e.limit ? { limit_bytes: e.limit } : {}) }),
+      expected: true,
+    };
   }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return { error: new HoldpointError(ErrorType.InvalidRequest, `body: ${e.message ?? 'unsupported encoding'}`, { field: 'body' }), expected: true };

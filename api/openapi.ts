@@ -94,15 +94,18 @@ export function openApiDocument(tables: readonly RouteTable[], info: { title: st
 export function responseChecker(): (route: AnyRoute, status: number, body: unknown) => void {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
   addFormats(ajv);
-  const compiled = new Map<string, ValidateFunction>();
+  // By the route itself: paths are relative to their face, and faces share some (`/webhooks/:id`, `/agents/`).
+  const compiled = new WeakMap<AnyRoute, Map<number, ValidateFunction>>();
   return (route, status, body) => {
     const schema = route.responses[status]?.schema;
     if (!schema) return;
     const key = `${route.method} ${route.path} ${status}`;
-    let validate = compiled.get(key);
+    let byStatus = compiled.get(route);
+    if (!byStatus) compiled.set(route, (byStatus = new Map()));
+    let validate = byStatus.get(status);
     if (!validate) {
       validate = ajv.compile(jsonSchema(schema, 'output'));
-      compiled.set(key, validate);
+      byStatus.set(status, validate);
     }
     if (!validate(JSON.parse(JSON.stringify(body)))) {
       const first = validate.errors?.[0];

@@ -94,7 +94,7 @@ export class RouteTable {
   add<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, H extends z.ZodType | undefined, B extends z.ZodType | undefined, R extends Responses>(
     spec: RouteSpec<P, Q, H, B, R>,
   ): this {
-    this.routes.push(spec as unknown as AnyRoute);
+    this.routes.push(withBodyLimit(spec as unknown as AnyRoute));
     return this;
   }
 
@@ -174,6 +174,19 @@ function watchAnswers(route: AnyRoute, res: Response, check: (route: AnyRoute, s
     }
     return json(body);
   };
+}
+
+/**
+ * A body over the gateway's limit is refused by the body parser before the route runs (413). It is
+ * answered in the face's error shape, the one the route's 401 declares (refused before the handler
+ * too), so routes that take a body document it without each declaring it.
+ */
+function withBodyLimit(route: AnyRoute): AnyRoute {
+  const takesBody = route.body !== undefined || route.method === 'post' || route.method === 'put' || route.method === 'patch';
+  const shape = route.responses[401]?.schema;
+  if (!takesBody || !shape || route.responses[413]) return route;
+  const tooLarge: ResponseSpec = { description: "The body is over the gateway's limit (1 MB); the message names the limit", schema: shape };
+  return { ...route, responses: { ...route.responses, 413: tooLarge } };
 }
 
 /** `/workflow-runs/:runId` → `/workflow-runs/{runId}` (OpenAPI's path template). */

@@ -6,6 +6,14 @@ import type { StreamRegistry } from './streaming/registry';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/**
+ * The request line and headers together may be this long. Node's default (16 KiB) refused a long
+ * query (a 4000-character cursor of non-ASCII text is 24 KB encoded) with a bare 431 before any face
+ * could name the parameter; at 64 KiB every documented query fits and is refused, if too long, by its
+ * schema. Beyond it Node still answers 431 with no body (the OpenAPI document says so).
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 export interface ServeOptions {
   port: number;
   host: string;
@@ -27,7 +35,7 @@ export interface RunningServer {
 
 /** Listens, routes WebSocket upgrades by path, and shuts down cleanly. */
 export function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer(app);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = options.upgrades[path];

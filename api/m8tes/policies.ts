@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
 import { IdParams, M8tesPermissionPolicy, M8tesPermissionPolicyPage, PageQuery, PolicyBody, UserScopeQuery } from '../../src/contracts/http/m8tes';
 import type { ToolPolicy } from '../../src/contracts/interaction';
+import { authorize } from '../../src/core/authorize';
 import { answer, WRITTEN, type RouteTable } from '../route';
 import { M8TES_ERRORS, refusal } from './errors';
 import type { M8tesOptions } from './options';
@@ -26,6 +27,8 @@ export function policyRoutes(table: RouteTable, options: M8tesOptions): void {
       ...M8TES_ERRORS,
     },
     handler: async ({ body, actor }) => {
+      // Before the look-up: a caller who may not manage policies must not hear "already allowed" (200).
+      authorize(actor, 'manage');
       const userId = body.user_id ?? null;
       // Idempotent: the same scope and tool answer the existing policy (200), a new one 201.
       const existing = await core.policies

@@ -6,6 +6,8 @@
 export const ErrorType = {
   /** The request body, query or path does not match its schema (400). */
   InvalidRequest: 'invalid_request',
+  /** The request body is larger than the gateway takes (413); the message names the limit. */
+  PayloadTooLarge: 'payload_too_large',
   /** A decision's value breaks the pause's rule: not an offered option, or input failing its schema (422). */
   InvalidDecision: 'invalid_decision',
   /** A workflow definition is malformed (422 when registered through the API; a start-up error otherwise). */

@@ -343,7 +343,7 @@ export const WebhookPatchBody = z.looseObject({
 export const DeliveriesQuery = z.looseObject({
   user_id: UserId.optional(),
   limit: z.coerce.number({ error: 'must be an integer' }).int().min(1, 'must be 1-100').max(100, 'must be 1-100').default(20),
-  starting_after: z.string().regex(/^c_/, 'must be the next_starting_after of the previous page').optional(),
+  starting_after: z.string().max(4_000, 'must be at most 4000 characters').regex(/^c_/, 'must be the next_starting_after of the previous page').optional(),
 });
 
 export const M8tesWebhook = z
