@@ -17,6 +17,7 @@ import { installTemporalLogging } from '../workers/runtime';
 import { ensureTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { startFloorWorker } from './floor/worker';
 import { bundleWorkflows, createHoldpointWorker, defaultLiveSettings, type HoldpointWorker } from '../workers/worker';
 
 /** The bench's callers: an operator starts runs, an approver (in every group) decides, each with a key. */
@@ -32,22 +33,33 @@ export interface BenchStack {
   worker: HoldpointWorker;
   baseUrl: string;
   logger: Logger;
+  /** The Temporal server's process (its CPU is read from /proc); undefined for a server we did not start. */
+  serverPid: number | undefined;
+  /** What the bench runs against: `dev server` or the address given. */
+  server: string;
   stop(): Promise<void>;
 }
 
-/** A throwaway dev server on a temp file, one worker, one gateway listening on a real port. */
+/**
+ * A throwaway dev server on a temp file (or the server at BENCH_TEMPORAL_ADDRESS), one worker for
+ * holdpoint's runs and one for the floor workflow, one gateway listening on a real port.
+ */
 export async function startBenchStack(definitions: Definition[], handlers: TaskHandlers = {}): Promise<BenchStack> {
   const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'info', format: 'pretty', name: 'bench' });
   installTemporalLogging(logger, 'warn', { handleSignals: false });
   const quiet = logger.child({}, { level: 'warn' });
   const dir = await mkdtemp(join(tmpdir(), 'holdpoint-bench-'));
   const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: resolve(__dirname, '../.temporal'), logger });
-  logger.info('starting a dev server, a worker and the gateway for the benchmark');
-  const server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger: quiet });
-  const connection = await Connection.connect({ address: server.address });
+  const given = process.env.BENCH_TEMPORAL_ADDRESS;
+  logger.info(given ? `a worker and the gateway for the benchmark, against the Temporal server at ${given}` : 'starting a dev server, a worker and the gateway for the benchmark');
+  const server = given ? undefined : await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger: quiet });
+  const address = given ?? server!.address;
+  const serverPid = given ? (process.env.BENCH_TEMPORAL_PID ? Number(process.env.BENCH_TEMPORAL_PID) : undefined) : server!.pid;
+  const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, 'default', quiet);
   const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: server.address });
+  const native = await NativeConnection.connect({ address });
+  const floor = await startFloorWorker(native, 'default');
   const worker = await createHoldpointWorker({
     connection: native,
     client,
@@ -79,13 +91,17 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
     worker,
     baseUrl: http.url,
     logger,
+    serverPid,
+    server: given ?? 'dev server',
     stop: async () => {
       await http.close();
       worker.shutdown();
+      floor.worker.shutdown();
       await running;
+      await floor.running;
       await native.close();
       await connection.close();
-      await server.stop();
+      await server?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -85,6 +85,16 @@ const Env = z.object({
   HOLDPOINT_WORKER_METRICS: optional(HostPort),
   /** The worker's metrics URL (http://worker:9464/metrics): the gateway's /metrics includes them, so one scrape sees all. */
   HOLDPOINT_WORKER_METRICS_URL: optional(z.string().url()),
+  /**
+   * How many runs the worker keeps in memory between their workflow tasks (Temporal's sticky cache).
+   * A run not in the cache is rebuilt from its history when it next moves (a replay: CPU, not
+   * correctness), so this bounds the worker's memory however many runs wait. @default 1000
+   */
+  HOLDPOINT_WORKER_MAX_CACHED_RUNS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
+  /** Workflow tasks (run steps forward) the worker handles at once. @default 40 */
+  HOLDPOINT_WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
+  /** Activities (task steps, notifications, webhook deliveries) the worker runs at once. @default 100 */
+  HOLDPOINT_WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Whether GET /metrics needs no API key (scrapers usually carry none); false: any key with the viewer role. */
   HOLDPOINT_METRICS_PUBLIC: Flag.default(true),
   /** trace | debug | info | warn | error */
@@ -136,6 +146,8 @@ export interface Config {
     users: SlackUserMap;
   };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json' };
+  /** The worker's capacity: its run cache and how many tasks it takes at once. */
+  worker: WorkerTuning;
   metrics: {
     /** The worker's Prometheus exporter address; undefined: none. */
     workerAddress: string | undefined;
@@ -143,6 +155,12 @@ export interface Config {
     workerUrl: string | undefined;
     public: boolean;
   };
+}
+
+export interface WorkerTuning {
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
 }
 
 function csv(value: string | undefined): string[] {
@@ -203,6 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       users: e.HOLDPOINT_SLACK_USERS ? parseSlackUsers(e.HOLDPOINT_SLACK_USERS) : {},
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
+    worker: {
+      maxCachedWorkflows: e.HOLDPOINT_WORKER_MAX_CACHED_RUNS,
+      maxConcurrentWorkflowTaskExecutions: e.HOLDPOINT_WORKER_MAX_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: e.HOLDPOINT_WORKER_MAX_ACTIVITIES,
+    },
     metrics: { workerAddress: e.HOLDPOINT_WORKER_METRICS, workerUrl: e.HOLDPOINT_WORKER_METRICS_URL, public: e.HOLDPOINT_METRICS_PUBLIC },
   };
 }

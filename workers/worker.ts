@@ -10,7 +10,7 @@ import { createSlackActivities } from '../src/activities/slack';
 import { SubscriptionCache } from '../src/activities/subscriptions';
 import { createTaskActivities, type TaskHandlers } from '../src/activities/tasks';
 import { createDeliveryActivities } from '../src/activities/webhook-delivery';
-import type { Config } from '../src/config';
+import type { Config, WorkerTuning } from '../src/config';
 import type { DeliverySettings } from '../src/contracts/webhook-messages';
 import type { Logger } from '../src/logger';
 import { TargetPolicy } from '../src/webhooks/targets';
@@ -80,8 +80,8 @@ export interface HoldpointWorkerOptions {
   logger: Logger;
   /** Where model keys, base URLs and HOLDPOINT_MODEL come from. @default process.env */
   modelEnv?: NodeJS.ProcessEnv;
-  /** Overrides for tests and tuning (cache size, slots). */
-  tuning?: { maxCachedWorkflows?: number; shutdownGraceTime?: string };
+  /** The run cache and task slots (HOLDPOINT_WORKER_*), and the shutdown grace. */
+  tuning?: Partial<WorkerTuning> & { shutdownGraceTime?: string };
 }
 
 /** A Temporal worker with the parts it runs beside: the hub copy the notify activities read. */
@@ -123,9 +123,14 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
       ...createMarkActivities(),
     },
     ...(tuning?.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
+    ...(tuning?.maxConcurrentWorkflowTaskExecutions !== undefined ? { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions } : {}),
+    ...(tuning?.maxConcurrentActivityTaskExecutions !== undefined ? { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions } : {}),
     shutdownGraceTime: (tuning?.shutdownGraceTime ?? '10s') as '10s',
   });
-  logger.info({ taskQueue, namespace, handlers: Object.keys(handlers).length, slack: slack !== undefined }, 'worker created');
+  logger.info(
+    { taskQueue, namespace, handlers: Object.keys(handlers).length, slack: slack !== undefined, cachedRuns: worker.options.maxCachedWorkflows, workflowTasks: worker.options.maxConcurrentWorkflowTaskExecutions, activities: worker.options.maxConcurrentActivityTaskExecutions },
+    'worker created',
+  );
   return {
     worker,
     subscriptions,
@@ -179,6 +184,7 @@ export function workerFromConfig(config: Config, connection: NativeConnection, c
     taskQueue: config.temporal.taskQueue,
     handlers: exampleHandlers,
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
+    tuning: config.worker,
     logger,
   });
 }

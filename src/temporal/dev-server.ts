@@ -23,6 +23,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | undefined;
   dbFile: string;
+  /** The server process (benchmarks read its CPU time). */
+  pid: number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
   /** Stops relaying its logs: while everything shuts down its complaints are noise. */
@@ -89,6 +91,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl,
     dbFile,
+    pid: child.pid,
     stop: () => {
       stopping = true;
       return stopProcess(child, exited);
