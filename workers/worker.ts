@@ -174,15 +174,15 @@ export function liveSettings(config: Config): LiveSettings {
   };
 }
 
-/** The worker the entry points run: the configured task queue and bundle, with the shipped handlers. */
-export function workerFromConfig(config: Config, connection: NativeConnection, client: Client, logger: Logger): Promise<HoldpointWorker> {
+/** The worker the entry points run: the configured task queue and bundle, with the shipped handlers (and any given). */
+export function workerFromConfig(config: Config, connection: NativeConnection, client: Client, logger: Logger, extraHandlers: TaskHandlers = {}): Promise<HoldpointWorker> {
   return createHoldpointWorker({
     connection,
     client,
     live: liveSettings(config),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    handlers: exampleHandlers,
+    handlers: { ...exampleHandlers, ...extraHandlers },
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
     tuning: config.worker,
     logger,

@@ -133,9 +133,19 @@ export class RunService {
         }),
       );
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw fromTemporal(err, runId);
-      // The key's run has already finished: answer with it.
-      run = await this.read(runId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // The key's run has already finished: answer with it.
+        run = await this.read(runId);
+      } else {
+        const mapped = fromTemporal(err, runId);
+        if (!(mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound)) throw mapped;
+        // Update-with-start can lose its update while the cluster recovers (the start itself landed):
+        // the run exists, so answer with it; if it does not, nothing was started and a retry is safe.
+        if (!(await this.exists(runId))) {
+          throw new HoldpointError(ErrorType.Unavailable, `Temporal did not confirm the start of run ${runId}; nothing was started, send the request again`, { run_id: runId });
+        }
+        run = await this.read(runId);
+      }
     }
     run = await this.keepWaiting(runId, run, waitUntil);
 
@@ -262,6 +272,10 @@ export class RunService {
       );
     } catch (err) {
       let mapped = fromTemporal(err, runId);
+      if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && (await this.exists(runId))) {
+        // The run is there: Temporal lost the update while recovering (a database restart); nothing was applied.
+        throw new HoldpointError(ErrorType.Unavailable, `Temporal lost track of the decision for run ${runId} while recovering; it may or may not have been applied: send it again with the same idempotency key (or read the run first)`, { run_id: runId });
+      }
       const ended = await this.endedRun(runId, mapped);
       if (ended) {
         const replayed = input.idempotency_key ? replayOf(ended, actor, input) : undefined;

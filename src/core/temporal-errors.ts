@@ -33,6 +33,14 @@ export function fromTemporal(err: unknown, runId: string): unknown {
       { run_id: runId },
     );
   }
+  // Transient states of a busy or recovering cluster (its database restarting, a workflow task being
+  // retried): nothing was applied, and the same request (with its idempotency key) may be sent again.
+  const text = err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''}` : '';
+  if (/Workflow Task in failed state|wasn't processed by worker|shard status unknown/i.test(text)) {
+    return new HoldpointError(ErrorType.Unavailable, `Temporal could not take the request for run ${runId} just now (${text.trim().slice(0, 200)}); send it again (with the same idempotency key, if it had one)`, {
+      run_id: runId,
+    });
+  }
   if (isGrpcServiceError(err) && (err.code === GRPC_UNAVAILABLE || err.code === GRPC_DEADLINE_EXCEEDED)) {
     return new HoldpointError(ErrorType.Unavailable, `Temporal did not answer in time for run ${runId}: ${err.details ?? err.message}`, {
       run_id: runId,
