@@ -272,15 +272,14 @@ export class RunService {
       );
     } catch (err) {
       let mapped = fromTemporal(err, runId);
-      if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && (await this.exists(runId))) {
-        // The run is there: Temporal lost the update while recovering (a database restart); nothing was applied.
-        throw new HoldpointError(ErrorType.Unavailable, `Temporal lost track of the decision for run ${runId} while recovering; it may or may not have been applied: send it again with the same idempotency key (or read the run first)`, { run_id: runId });
-      }
       const ended = await this.endedRun(runId, mapped);
       if (ended) {
         const replayed = input.idempotency_key ? replayOf(ended, actor, input) : undefined;
         if (replayed) return replayed;
         mapped = whyEnded(ended, input);
+      } else if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && (await this.exists(runId))) {
+        // The run is there and still open: Temporal lost the update while recovering (a database restart).
+        mapped = new HoldpointError(ErrorType.Unavailable, `Temporal lost track of the decision for run ${runId} while recovering; it may or may not have been applied: send it again with the same idempotency key (or read the run first)`, { run_id: runId });
       }
       await this.refusals.record(runId, mapped, attempt);
       throw mapped;
@@ -356,7 +355,10 @@ export class RunService {
    */
   private async endedRun(runId: string, error: unknown): Promise<RunView | undefined> {
     if (!(error instanceof HoldpointError)) return undefined;
-    if (error.type !== ErrorType.RunEnded && !(error.type === ErrorType.NotFound && (await this.exists(runId)))) return undefined;
+    // An update the run's last workflow task did not take ("wasn't processed by worker") is unavailable: the run may just have ended.
+    const notTaken = error.type === ErrorType.Unavailable && error.message.includes("wasn't processed by worker");
+    const maybeEnded = error.type === ErrorType.RunEnded || notTaken || (error.type === ErrorType.NotFound && (await this.exists(runId)));
+    if (!maybeEnded) return undefined;
     const run = await this.read(runId).catch(() => undefined);
     return run && (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') ? run : undefined;
   }

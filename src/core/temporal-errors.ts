@@ -35,7 +35,7 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   }
   // Transient states of a busy or recovering cluster (its database restarting, a workflow task being
   // retried): nothing was applied, and the same request (with its idempotency key) may be sent again.
-  const text = err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''}` : '';
+  const text = err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${err.cause instanceof Error ? err.cause.message : ''}` : '';
   if (/Workflow Task in failed state|wasn't processed by worker|shard status unknown/i.test(text)) {
     return new HoldpointError(ErrorType.Unavailable, `Temporal could not take the request for run ${runId} just now (${text.trim().slice(0, 200)}); send it again (with the same idempotency key, if it had one)`, {
       run_id: runId,
