@@ -24,7 +24,7 @@ import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
 import { newRunId, parseRequestId, runIdForKey } from './ids';
 import { initialView, prepareStart } from './run-start';
 import { RefusalLog } from './refusals';
-import { fromTemporal, notFound } from './temporal-errors';
+import { fromTemporal, isTemporalNotFound, notFound } from './temporal-errors';
 
 export interface RunServiceOptions {
   client: Client;
@@ -138,7 +138,7 @@ export class RunService {
         run = await this.read(runId);
       } else {
         const mapped = fromTemporal(err, runId);
-        if (!(mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound)) throw mapped;
+        if (!(mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && isTemporalNotFound(err))) throw mapped;
         // Update-with-start can lose its update while the cluster recovers (the start itself landed):
         // the run exists, so answer with it; if it does not, nothing was started and a retry is safe.
         if (!(await this.exists(runId))) {
@@ -277,7 +277,7 @@ export class RunService {
         const replayed = input.idempotency_key ? replayOf(ended, actor, input) : undefined;
         if (replayed) return replayed;
         mapped = whyEnded(ended, input);
-      } else if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && (await this.exists(runId))) {
+      } else if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && isTemporalNotFound(err) && (await this.exists(runId))) {
         // The run is there and still open: Temporal lost the update while recovering (a database restart).
         mapped = new HoldpointError(ErrorType.Unavailable, `Temporal lost track of the decision for run ${runId} while recovering; it may or may not have been applied: send it again with the same idempotency key (or read the run first)`, { run_id: runId });
       }
@@ -339,8 +339,14 @@ export class RunService {
   async cancel(runId: string, reason: string | undefined, actor: Principal): Promise<RunView> {
     authorize(actor, 'cancel');
     const handle = this.client.workflow.getHandle(runId);
+    const record = () => handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
     try {
-      await handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
+      // An update a workflow task did not take (the run was busy moving on) is sent once more.
+      await record().catch((err: unknown) => {
+        const mapped = fromTemporal(err, runId);
+        if (mapped instanceof HoldpointError && mapped.message.includes("wasn't processed by worker")) return record();
+        throw err;
+      });
       await handle.cancel();
       await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
     } catch (err) {

@@ -49,6 +49,11 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   return err;
 }
 
+/** Temporal itself found no execution (not a run's own "no such pause" refusal). */
+export function isTemporalNotFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND);
+}
+
 export function notFound(runId: string): HoldpointError {
   return new HoldpointError(ErrorType.NotFound, `no run ${runId}`, { run_id: runId });
 }
