@@ -134,7 +134,7 @@ export function supervise(command: string, args: string[], options: SuperviseOpt
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
-  options: { process?: Supervised; timeoutMs: number; log: Logger; intervalMs?: number },
+  options: { process?: Pick<Supervised, 'done' | 'exited' | 'recent'>; timeoutMs: number; log: Logger; intervalMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastNotice = Date.now();

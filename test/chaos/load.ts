@@ -71,19 +71,35 @@ export class Load {
       this.records.map((r) =>
         this.drive(r).catch((err: unknown) => {
           r.error = err instanceof Error ? err.message : String(err);
-          this.progress.failed += 1;
+          this.advance('failed');
         }),
       ),
     ).then(() => undefined);
   }
 
-  /** Resolves once `check` holds for the progress (checked every 50 ms), or rejects at the deadline. */
-  async until(what: string, check: (p: Progress) => boolean, deadlineMs = 120_000): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (!check(this.progress)) {
-      if (Date.now() > deadline) throw new Error(`load ${this.tag}: ${what} did not happen within ${deadlineMs} ms (${JSON.stringify(this.progress)})`);
-      await sleep(50);
-    }
+  /** Resolves once `check` holds for the progress (woken at each change), or rejects at the deadline. */
+  until(what: string, check: (p: Progress) => boolean, deadlineMs = 120_000): Promise<void> {
+    if (check(this.progress)) return Promise.resolve();
+    return new Promise((done, fail) => {
+      const waiter = () => {
+        if (!check(this.progress)) return;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        done();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        fail(new Error(`load ${this.tag}: ${what} did not happen within ${deadlineMs} ms (${JSON.stringify(this.progress)})`));
+      }, deadlineMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private readonly waiters = new Set<() => void>();
+
+  private advance(stage: keyof Progress): void {
+    this.progress[stage] += 1;
+    for (const waiter of [...this.waiters]) waiter();
   }
 
   private async drive(r: RunRecord): Promise<void> {
@@ -103,7 +119,7 @@ export class Load {
     const runId: string = started.body.run_id;
     r.runId = runId;
     r.t.started = Date.now();
-    this.progress.started += 1;
+    this.advance('started');
 
     let output = started.body.output as { status: string; pendingAction: { request_id: string } | null };
     while (!output.pendingAction && output.status === 'running') {
@@ -114,7 +130,7 @@ export class Load {
     if (!output.pendingAction) throw new Error(`run ${runId} did not pause; it is ${output.status}`);
     r.requestId = output.pendingAction.request_id;
     r.t.paused = Date.now();
-    this.progress.paused += 1;
+    this.advance('paused');
 
     const decided = await this.client.call({
       kind: 'decide',
@@ -129,7 +145,7 @@ export class Load {
     r.decideStatus = decided.status;
     if (decided.status !== 200) throw new Error(`decision answered ${decided.status}: ${JSON.stringify(decided.body).slice(0, 300)}`);
     r.t.decided = Date.now();
-    this.progress.decided += 1;
+    this.advance('decided');
 
     let status: string = decided.body.run.output.status;
     while (status === 'running' || status === 'paused') {
@@ -139,7 +155,7 @@ export class Load {
     }
     r.finalStatus = status;
     r.t.ended = Date.now();
-    this.progress.ended += 1;
+    this.advance('ended');
   }
 
   private async read(runId: string, via: number): Promise<{ status: string; output: { status: string; pendingAction: { request_id: string } | null } }> {

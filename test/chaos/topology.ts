@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { getHubStateQuery, hubWorkflowId } from '../../src/contracts/hub';
@@ -13,6 +12,7 @@ import { loadClusterConfig } from '../../src/temporal/cluster-config';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { startPostgres, type Postgres } from '../../src/temporal/postgres';
 import { composeVersions, ensureServerBuild, type ServerBuild } from '../../src/temporal/server-build';
+import { waitFor } from '../../src/temporal/processes';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { Receiver } from '../harness/receiver';
 import { DrillClient } from './client';
@@ -139,17 +139,13 @@ export class Topology {
     this.watch(child);
     const gateway = { port, url: `http://127.0.0.1:${port}`, process: child };
     this.gateways[slot] = gateway;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (!child.alive) throw new Error(`${name} exited while starting. Its last output:\n${child.recent()}`);
-      const up = await fetch(`${gateway.url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) return gateway;
-      if (Date.now() > deadline) throw new Error(`${name} did not answer on ${gateway.url} within 90 s. Its last output:\n${child.recent()}`);
-      await sleep(200);
-    }
+    await waitFor(`${name} answering on ${gateway.url}`, async () => (await fetch(`${gateway.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok, {
+      process: { get done() { return !child.alive; }, exited: child.exited.then(({ code }) => code ?? -1), recent: () => child.recent() },
+      timeoutMs: 90_000,
+      intervalMs: 200,
+      log: this.o.logger,
+    });
+    return gateway;
   }
 
   /** Restarts every worker or gateway that is not running, so each drill starts whole. */
