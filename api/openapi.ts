@@ -94,22 +94,18 @@ export function openApiDocument(tables: readonly RouteTable[], info: { title: st
 export function responseChecker(): (route: AnyRoute, status: number, body: unknown) => void {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true });
   addFormats(ajv);
-  // By the route itself: paths are relative to their face, and faces share some (`/webhooks/:id`, `/agents/`).
-  const compiled = new WeakMap<AnyRoute, Map<number, ValidateFunction>>();
+  // By the schema itself: routes of different faces share paths (`/webhooks/:id`) but not schemas.
+  const compiled = new WeakMap<z.ZodType, ValidateFunction>();
   return (route, status, body) => {
     const schema = route.responses[status]?.schema;
     if (!schema) return;
-    const key = `${route.method} ${route.path} ${status}`;
-    let byStatus = compiled.get(route);
-    if (!byStatus) compiled.set(route, (byStatus = new Map()));
-    let validate = byStatus.get(status);
-    if (!validate) {
-      validate = ajv.compile(jsonSchema(schema, 'output'));
-      byStatus.set(status, validate);
-    }
+    let validate = compiled.get(schema);
+    if (!validate) compiled.set(schema, (validate = ajv.compile(jsonSchema(schema, 'output'))));
     if (!validate(JSON.parse(JSON.stringify(body)))) {
       const first = validate.errors?.[0];
-      throw new Error(`${key}: the answer does not match its declared schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''} ${JSON.stringify(first?.params ?? {})}`);
+      throw new Error(
+        `${route.method} ${route.path} ${status}: the answer does not match its declared schema: ${first?.instancePath || '(root)'} ${first?.message ?? ''} ${JSON.stringify(first?.params ?? {})}`,
+      );
     }
   };
 }

@@ -1,5 +1,5 @@
 import type { BenchStack } from './stack';
-import { startFloor, startHoldpoint } from './starts';
+import { pooled, startFloor, startHoldpoint } from './starts';
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -22,12 +22,7 @@ async function settledRss(): Promise<number> {
  * evicted from it costs nothing until it moves again.
  */
 export async function benchMemory(stack: BenchStack, runs: number, concurrency = 16): Promise<void> {
-  const startMany = async (one: (i: number) => Promise<unknown>) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < runs) await one(next++);
-    }));
-  };
+  const startMany = (one: (i: number) => Promise<unknown>) => pooled(runs, concurrency, one);
   const before = await settledRss();
   await startMany(() => startFloor(stack));
   const afterFloor = await settledRss();

@@ -20,12 +20,7 @@ async function measure(stack: BenchStack, runs: number, concurrency: number, sta
   const cpu0 = ownCpuMs();
   const server0 = treeCpuMs(stack.serverPid);
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < runs) await startOne(next++);
-    }),
-  );
+  await pooled(runs, concurrency, startOne);
   const wall = performance.now() - t0;
   const server1 = treeCpuMs(stack.serverPid);
   return {
@@ -34,6 +29,16 @@ async function measure(stack: BenchStack, runs: number, concurrency: number, sta
     ownCpuPerRun: (ownCpuMs() - cpu0) / runs,
     serverCpuPerRun: server0 !== undefined && server1 !== undefined ? (server1 - server0) / runs : undefined,
   };
+}
+
+/** Calls `one(0 … n-1)`, `concurrency` at a time. */
+export async function pooled(n: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await one(next++);
+    }),
+  );
 }
 
 /** A lead-router run started through the gateway (/v1), answered once it pauses for approval. */

@@ -24,7 +24,7 @@ import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
 import { newRunId, parseRequestId, runIdForKey } from './ids';
 import { initialView, prepareStart } from './run-start';
 import { RefusalLog } from './refusals';
-import { fromTemporal, isTemporalNotFound, notFound } from './temporal-errors';
+import { fromTemporal, isTemporalNotFound, notFound, updateNotTaken } from './temporal-errors';
 
 export interface RunServiceOptions {
   client: Client;
@@ -137,8 +137,7 @@ export class RunService {
         // The key's run has already finished: answer with it.
         run = await this.read(runId);
       } else {
-        const mapped = fromTemporal(err, runId);
-        if (!(mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && isTemporalNotFound(err))) throw mapped;
+        if (!isTemporalNotFound(err)) throw fromTemporal(err, runId);
         // Update-with-start can lose its update while the cluster recovers (the start itself landed):
         // the run exists, so answer with it; if it does not, nothing was started and a retry is safe.
         if (!(await this.exists(runId))) {
@@ -272,12 +271,12 @@ export class RunService {
       );
     } catch (err) {
       let mapped = fromTemporal(err, runId);
-      const ended = await this.endedRun(runId, mapped);
+      const ended = await this.endedRun(runId, mapped, updateNotTaken(err));
       if (ended) {
         const replayed = input.idempotency_key ? replayOf(ended, actor, input) : undefined;
         if (replayed) return replayed;
         mapped = whyEnded(ended, input);
-      } else if (mapped instanceof HoldpointError && mapped.type === ErrorType.NotFound && isTemporalNotFound(err) && (await this.exists(runId))) {
+      } else if (isTemporalNotFound(err) && (await this.exists(runId))) {
         // The run is there and still open: Temporal lost the update while recovering (a database restart).
         mapped = new HoldpointError(ErrorType.Unavailable, `Temporal lost track of the decision for run ${runId} while recovering; it may or may not have been applied: send it again with the same idempotency key (or read the run first)`, { run_id: runId });
       }
@@ -342,11 +341,7 @@ export class RunService {
     const record = () => handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
     try {
       // An update a workflow task did not take (the run was busy moving on) is sent once more.
-      await record().catch((err: unknown) => {
-        const mapped = fromTemporal(err, runId);
-        if (mapped instanceof HoldpointError && mapped.message.includes("wasn't processed by worker")) return record();
-        throw err;
-      });
+      await record().catch((err: unknown) => (updateNotTaken(err) ? record() : Promise.reject(err)));
       await handle.cancel();
       await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
     } catch (err) {
@@ -359,10 +354,9 @@ export class RunService {
    * The run, when a decision failed because it has ended. Temporal answers an update to a closed
    * execution as "not found" (or "already completed", depending on timing); the run itself says more.
    */
-  private async endedRun(runId: string, error: unknown): Promise<RunView | undefined> {
+  private async endedRun(runId: string, error: unknown, notTaken = false): Promise<RunView | undefined> {
     if (!(error instanceof HoldpointError)) return undefined;
-    // An update the run's last workflow task did not take ("wasn't processed by worker") is unavailable: the run may just have ended.
-    const notTaken = error.type === ErrorType.Unavailable && error.message.includes("wasn't processed by worker");
+    // An update the run's last workflow task did not take may have arrived as the run ended.
     const maybeEnded = error.type === ErrorType.RunEnded || notTaken || (error.type === ErrorType.NotFound && (await this.exists(runId)));
     if (!maybeEnded) return undefined;
     const run = await this.read(runId).catch(() => undefined);

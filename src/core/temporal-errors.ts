@@ -16,7 +16,7 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   if (err instanceof HoldpointError) return err;
   if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
     // Updates to a closed run fail as "not found" with this message; the run exists, it has ended.
-    if (/already completed/i.test(err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''}` : '')) {
+    if (/already completed/i.test(textOf(err))) {
       return new HoldpointError(ErrorType.RunEnded, `run ${runId} has ended; it takes no more decisions or cancellation`, { run_id: runId });
     }
     return notFound(runId);
@@ -35,8 +35,8 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   }
   // Transient states of a busy or recovering cluster (its database restarting, a workflow task being
   // retried): nothing was applied, and the same request (with its idempotency key) may be sent again.
-  const text = err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${err.cause instanceof Error ? err.cause.message : ''}` : '';
-  if (/Workflow Task in failed state|wasn't processed by worker|shard status unknown/i.test(text)) {
+  const text = textOf(err);
+  if (updateNotTaken(err) || /Workflow Task in failed state|shard status unknown/i.test(text)) {
     return new HoldpointError(ErrorType.Unavailable, `Temporal could not take the request for run ${runId} just now (${text.trim().slice(0, 200)}); send it again (with the same idempotency key, if it had one)`, {
       run_id: runId,
     });
@@ -49,9 +49,21 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   return err;
 }
 
-/** Temporal itself found no execution (not a run's own "no such pause" refusal). */
+/**
+ * Temporal itself found no open execution for an update (not a run's own "no such pause" refusal, nor
+ * an update to a run that has ended): while a cluster recovers, an update it lost answers so.
+ */
 export function isTemporalNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND);
+  return (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) && !/already completed/i.test(textOf(err));
+}
+
+/** An update the run's workflow task did not take (the run was moving on, or had just ended): nothing was applied. */
+export function updateNotTaken(err: unknown): boolean {
+  return /wasn't processed by worker/i.test(textOf(err));
+}
+
+function textOf(err: unknown): string {
+  return err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${err.cause instanceof Error ? err.cause.message : ''}` : '';
 }
 
 export function notFound(runId: string): HoldpointError {
