@@ -44,7 +44,7 @@ async function fillTo(stack: BenchStack, target: number, started: number): Promi
   return target;
 }
 
-async function time(fn: () => Promise<void>): Promise<number[]> {
+export async function time(fn: () => Promise<void>): Promise<number[]> {
   const samples: number[] = [];
   await fn(); // warm-up
   for (let i = 0; i < SAMPLES; i++) {
@@ -55,7 +55,7 @@ async function time(fn: () => Promise<void>): Promise<number[]> {
   return samples;
 }
 
-async function inboxPage(stack: BenchStack, query: string): Promise<void> {
+export async function inboxPage(stack: BenchStack, query: string): Promise<void> {
   const res = await fetch(`${stack.baseUrl}/v1/approvals?limit=${PAGE}&${query}`, { headers: { 'x-api-key': BENCH_KEYS.approver } });
   const body = (await res.json()) as { data: unknown[] };
   if (res.status !== 200 || body.data.length !== PAGE) throw new Error(`inbox page: ${res.status}, ${body.data?.length} items`);

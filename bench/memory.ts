@@ -1,10 +1,10 @@
 import type { BenchStack } from './stack';
 import { pooled, startFloor, startHoldpoint } from './starts';
 
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** RSS once the process has settled: a collection on this thread, then the lowest of a few reads. */
-async function settledRss(): Promise<number> {
+export async function settledRss(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   let lowest = Infinity;
   for (let i = 0; i < 5; i++) {

@@ -1,6 +1,8 @@
 import type { Definition, Step } from '../src/contracts/definition';
 import { decideUpdate } from '../src/contracts/messages';
+import { floorDecide } from './floor/workflows';
 import type { BenchStack } from './stack';
+import { startFloor } from './starts';
 import { BENCH_KEYS, benchApprover, benchOperator, ms, summarise } from './stack';
 
 const PAUSES_PER_RUN = 20;
@@ -16,7 +18,9 @@ export const resumeChain: Definition = {
 
 /**
  * Resume → next pause, through the gateway (HTTP, JSON, zod, core) and through the raw client
- * (one update), alternating on the same runs so both see the same server, worker and load.
+ * (one update), alternating on the same runs so both see the same server, worker and load; beside
+ * them the floor workflow's decide → next pause, interleaved with holdpoint's. Runs are decided in
+ * turn, so each decision reaches a run that has been idle while the others were decided.
  */
 export async function benchResume(stack: BenchStack, runs: number): Promise<void> {
   const ids: string[] = [];
@@ -24,8 +28,11 @@ export async function benchResume(stack: BenchStack, runs: number): Promise<void
     const { run } = await stack.core.runs.start({ workflow: resumeChain.name, task: `bench ${i}`, waitMs: 30_000 }, benchOperator);
     ids.push(run.run_id);
   }
+  const floorIds: string[] = [];
+  for (let i = 0; i < runs; i++) floorIds.push(await startFloor(stack, PAUSES_PER_RUN));
   const gateway: number[] = [];
   const raw: number[] = [];
+  const floor: number[] = [];
   const warmup = 2;
   for (let step = 0; step < PAUSES_PER_RUN - 1; step++) {
     for (const [i, runId] of ids.entries()) {
@@ -48,14 +55,23 @@ export async function benchResume(stack: BenchStack, runs: number): Promise<void
       const elapsed = performance.now() - started;
       if (status !== 'paused') throw new Error(`run ${runId} is ${status} after gate${step}, expected paused`);
       if (step >= warmup) (viaGateway ? gateway : raw).push(elapsed);
+      const floorStarted = performance.now();
+      const floorStatus = await stack.client.workflow.getHandle(floorIds[i]!).executeUpdate(floorDecide, { args: [`gate${step}`] });
+      if (floorStatus !== 'paused') throw new Error(`floor run ${floorIds[i]} is ${floorStatus} after decision ${step}, expected paused`);
+      if (step >= warmup) floor.push(performance.now() - floorStarted);
     }
   }
   const g = summarise(gateway);
   const r = summarise(raw);
-  console.log('\nresume → next pause (one decision, one activity, the next pause reported)');
+  const f = summarise(floor);
+  console.log(`\nresume → next pause (one decision, one activity, the next pause reported; on ${stack.server})`);
   console.table({
-    'through the gateway (HTTP)': { n: g.n, p50: ms(g.p50), p95: ms(g.p95), mean: ms(g.mean) },
-    'raw Temporal client (update)': { n: r.n, p50: ms(r.p50), p95: ms(r.p95), mean: ms(r.mean) },
+    'holdpoint through the gateway (HTTP)': { n: g.n, p50: ms(g.p50), p95: ms(g.p95), mean: ms(g.mean) },
+    'holdpoint, raw Temporal client (update)': { n: r.n, p50: ms(r.p50), p95: ms(r.p95), mean: ms(r.mean) },
+    'floor workflow (update)': { n: f.n, p50: ms(f.p50), p95: ms(f.p95), mean: ms(f.mean) },
   });
-  console.log(`ratio gateway / raw: p50 ${(g.p50 / r.p50).toFixed(2)}×, p95 ${(g.p95 / r.p95).toFixed(2)}×`);
+  console.log(
+    `ratio to the floor: p50 gateway ${(g.p50 / f.p50).toFixed(2)}×, raw ${(r.p50 / f.p50).toFixed(2)}×; ` +
+      `p95 gateway ${(g.p95 / f.p95).toFixed(2)}×, raw ${(r.p95 / f.p95).toFixed(2)}×`,
+  );
 }

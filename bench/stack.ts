@@ -16,13 +16,17 @@ import { createLogger, type Logger } from '../src/logger';
 import { installTemporalLogging } from '../workers/runtime';
 import { ensureTemporalCli } from '../src/temporal/cli';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { startCluster, type TemporalCluster } from '../src/temporal/cluster';
+import { loadClusterConfig } from '../src/temporal/cluster-config';
+import { chmod } from 'node:fs/promises';
+import { loadConfig } from '../src/config';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { startFloorWorker } from './floor/worker';
 import { bundleWorkflows, createHoldpointWorker, defaultLiveSettings, type HoldpointWorker } from '../workers/worker';
 
 /** The bench's callers: an operator starts runs, an approver (in every group) decides, each with a key. */
 export const benchOperator: Principal = { id: 'bench-operator', roles: ['operator'], groups: [] };
-export const benchApprover: Principal = { id: 'bench-approver', roles: ['approver'], groups: ['bench'] };
+export const benchApprover: Principal = { id: 'bench-approver', roles: ['approver'], groups: ['bench', 'sales-ops'] };
 export const BENCH_KEYS = { operator: 'bench-operator-key-0123456789', approver: 'bench-approver-key-0123456789' };
 /** The bench's deployment secret (webhook secrets derive from it). */
 export const BENCH_SECRET = 'bench-secret-key-0123456789abcdef-012345';
@@ -35,8 +39,12 @@ export interface BenchStack {
   logger: Logger;
   /** The Temporal server's process (its CPU is read from /proc); undefined for a server we did not start. */
   serverPid: number | undefined;
-  /** What the bench runs against: `dev server` or the address given. */
+  /** What the bench runs against: `dev server`, `cluster` or the address given. */
   server: string;
+  /** PostgreSQL's postmaster on the local cluster (its process tree's CPU is read from /proc). */
+  databasePid: number | undefined;
+  /** The local cluster, when BENCH_TEMPORAL=cluster (its PostgreSQL is measured). */
+  cluster: TemporalCluster | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,10 +57,34 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
   installTemporalLogging(logger, 'warn', { handleSignals: false });
   const quiet = logger.child({}, { level: 'warn' });
   const dir = await mkdtemp(join(tmpdir(), 'holdpoint-bench-'));
-  const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: resolve(__dirname, '../.temporal'), logger });
   const given = process.env.BENCH_TEMPORAL_ADDRESS;
-  logger.info(given ? `a worker and the gateway for the benchmark, against the Temporal server at ${given}` : 'starting a dev server, a worker and the gateway for the benchmark');
-  const server = given ? undefined : await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger: quiet });
+  const mode = process.env.BENCH_TEMPORAL ?? 'dev';
+  if (mode !== 'dev' && mode !== 'cluster') throw new Error(`BENCH_TEMPORAL must be dev (the default) or cluster, not ${JSON.stringify(mode)}`);
+  let server: { address: string; pid: number | undefined; stop(): Promise<void> } | undefined;
+  let cluster: TemporalCluster | undefined;
+  if (given) {
+    logger.info(`a worker and the gateway for the benchmark, against the Temporal server at ${given}`);
+  } else if (mode === 'cluster') {
+    logger.info('starting a local Temporal cluster on PostgreSQL (as npm run start:cluster; the first run builds it), a worker and the gateway for the benchmark');
+    // PostgreSQL runs as its own OS user when we are root: it must be able to enter the directory.
+    await chmod(dir, 0o755);
+    const settings = loadClusterConfig();
+    cluster = await startCluster({
+      dataDir: process.env.BENCH_CLUSTER_DIR ?? join(dir, 'cluster'),
+      cacheDir: resolve(__dirname, '../.temporal'),
+      namespace: 'default',
+      // A fixed port (below ~33000) keeps restarts of a kept cluster quick: its services keep their ports.
+      frontendPort: Number(process.env.BENCH_CLUSTER_PORT ?? 0) || (await freePort()),
+      postgresPort: 0,
+      logger: quiet,
+      explicit: settings.explicit,
+    });
+    server = { address: cluster.address, pid: cluster.server.pid, stop: () => cluster!.stop() };
+  } else {
+    logger.info('starting a dev server, a worker and the gateway for the benchmark');
+    const cliPath = await ensureTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, cacheDir: resolve(__dirname, '../.temporal'), logger });
+    server = await startDevServer({ cliPath, dbFile: join(dir, 'temporal.db'), port: await freePort(), namespace: 'default', logger: quiet });
+  }
   const address = given ?? server!.address;
   const serverPid = given ? (process.env.BENCH_TEMPORAL_PID ? Number(process.env.BENCH_TEMPORAL_PID) : undefined) : server!.pid;
   const connection = await Connection.connect({ address });
@@ -68,6 +100,8 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
     taskQueue: 'bench',
     handlers: { ...exampleHandlers, ...handlers },
     workflowBundle: await bundleWorkflows(),
+    // What production runs with (HOLDPOINT_WORKER_MAX_CACHED_RUNS etc.), so the figures are its figures.
+    tuning: loadConfig().worker,
     logger: quiet,
   });
   const running = worker.run();
@@ -92,7 +126,9 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
     baseUrl: http.url,
     logger,
     serverPid,
-    server: given ?? 'dev server',
+    server: given ?? (cluster ? `cluster (Temporal ${cluster.version} on PostgreSQL ${cluster.postgres.version})` : 'dev server'),
+    cluster,
+    databasePid: cluster?.postgres.pid,
     stop: async () => {
       await http.close();
       worker.shutdown();

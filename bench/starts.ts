@@ -13,21 +13,26 @@ interface StartFigures {
   ownCpuPerRun: number;
   /** CPU of the Temporal server per run, ms (undefined when not ours to read). */
   serverCpuPerRun: number | undefined;
+  /** CPU of PostgreSQL per run, ms (on the local cluster). */
+  databaseCpuPerRun: number | undefined;
 }
 
 /** Starts `runs` runs, `concurrency` at a time, each until it pauses; CPU read around the batch. */
 async function measure(stack: BenchStack, runs: number, concurrency: number, startOne: (i: number) => Promise<unknown>): Promise<StartFigures> {
   const cpu0 = ownCpuMs();
   const server0 = treeCpuMs(stack.serverPid);
+  const database0 = treeCpuMs(stack.databasePid);
   const t0 = performance.now();
   await pooled(runs, concurrency, startOne);
   const wall = performance.now() - t0;
   const server1 = treeCpuMs(stack.serverPid);
+  const database1 = treeCpuMs(stack.databasePid);
   return {
     runs,
     perSecond: (runs * 1000) / wall,
     ownCpuPerRun: (ownCpuMs() - cpu0) / runs,
     serverCpuPerRun: server0 !== undefined && server1 !== undefined ? (server1 - server0) / runs : undefined,
+    databaseCpuPerRun: database0 !== undefined && database1 !== undefined ? (database1 - database0) / runs : undefined,
   };
 }
 
@@ -54,13 +59,13 @@ export async function startHoldpoint(stack: BenchStack, i: number): Promise<stri
 }
 
 /** The floor workflow started with an update that answers once it pauses (the same shape as a holdpoint start). */
-export async function startFloor(stack: BenchStack): Promise<string> {
+export async function startFloor(stack: BenchStack, pauses = 1): Promise<string> {
   const workflowId = `floor-${randomUUID()}`;
   const status = await stack.client.workflow.executeUpdateWithStart(floorAwaitPaused, {
     startWorkflowOperation: new WithStartWorkflowOperation<typeof floorRun>('floorRun', {
       workflowId,
       taskQueue: FLOOR_TASK_QUEUE,
-      args: [1],
+      args: [pauses],
       workflowIdConflictPolicy: 'FAIL',
     }),
   });
@@ -102,18 +107,28 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
     const vs = xs.map(pick);
     return vs.some((v) => v === undefined) ? undefined : (vs as number[]).reduce((a, b) => a + b, 0) / vs.length;
   };
-  const h = { perSecond: mean(holdpoint, (f) => f.perSecond)!, own: mean(holdpoint, (f) => f.ownCpuPerRun)!, server: mean(holdpoint, (f) => f.serverCpuPerRun) };
-  const f = { perSecond: mean(floor, (x) => x.perSecond)!, own: mean(floor, (x) => x.ownCpuPerRun)!, server: mean(floor, (x) => x.serverCpuPerRun) };
-  console.log(`\nstarts to the first pause (${runs} runs each, ${concurrency} at a time, on ${stack.server})`);
-  console.table({
-    'holdpoint lead-router (gateway)': { 'starts/s': h.perSecond.toFixed(1), 'CPU/run holdpoint': fmt(h.own), 'CPU/run Temporal': fmt(h.server) },
-    'floor workflow (client update-with-start)': { 'starts/s': f.perSecond.toFixed(1), 'CPU/run holdpoint': fmt(f.own), 'CPU/run Temporal': fmt(f.server) },
+  const figures = (xs: StartFigures[]) => ({
+    perSecond: mean(xs, (x) => x.perSecond)!,
+    own: mean(xs, (x) => x.ownCpuPerRun)!,
+    server: mean(xs, (x) => x.serverCpuPerRun),
+    database: mean(xs, (x) => x.databaseCpuPerRun),
   });
+  const h = figures(holdpoint);
+  const f = figures(floor);
+  const row = (x: typeof h) => ({
+    'starts/s': x.perSecond.toFixed(1),
+    'CPU/run holdpoint': fmt(x.own),
+    'CPU/run Temporal': fmt(x.server),
+    ...(stack.databasePid !== undefined ? { 'CPU/run PostgreSQL': fmt(x.database) } : {}),
+  });
+  console.log(`\nstarts to the first pause (${runs} runs each, ${concurrency} at a time, on ${stack.server})`);
+  console.table({ 'holdpoint lead-router (gateway)': row(h), 'floor workflow (client update-with-start)': row(f) });
   const shapes = { holdpoint: await historyShape(stack, await startHoldpoint(stack, 999_999)), floor: await historyShape(stack, await startFloor(stack)) };
   console.log('one start to its first pause, in history (each workflow task and activity is a round trip to the server)');
   console.table(shapes);
   console.log(
     `ratio holdpoint / floor: starts/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.own / f.own).toFixed(2)}×` +
-      (h.server !== undefined && f.server !== undefined ? `, CPU in Temporal ${(h.server / f.server).toFixed(2)}×` : ''),
+      (h.server !== undefined && f.server !== undefined ? `, CPU in Temporal ${(h.server / f.server).toFixed(2)}×` : '') +
+      (h.database !== undefined && f.database !== undefined ? `, CPU in PostgreSQL ${(h.database / f.database).toFixed(2)}×` : ''),
   );
 }

@@ -55,6 +55,8 @@ export interface TemporalCluster {
 
 export interface TemporalServer {
   address: string;
+  /** The server process (benchmarks read its CPU time). */
+  pid: number | undefined;
   /** SIGTERM (a graceful stop), SIGKILL after 30 s. */
   stop(): Promise<void>;
   /** SIGKILL, for failure drills. */
@@ -171,7 +173,7 @@ export async function startTemporalServer(o: { build: ServerBuild; root: string;
     await server.stop('SIGKILL', 0);
     throw err;
   }
-  return { address, stop: () => server.stop('SIGTERM', 30_000), kill: () => server.stop('SIGKILL', 0), mute: () => server.mute() };
+  return { address, pid: server.child.pid, stop: () => server.stop('SIGTERM', 30_000), kill: () => server.stop('SIGKILL', 0), mute: () => server.mute() };
 }
 
 /** What compose's create-namespace job does, over gRPC: create the namespace if it is missing, then wait until it serves. */

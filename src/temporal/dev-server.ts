@@ -5,6 +5,19 @@ import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
 
+/**
+ * Dynamic config for a decision's round trip, the same as the cluster's and compose's
+ * (config/temporal/dynamicconfig/development-sql.yaml; a unit test holds the two together).
+ * Each history shard reads its transfer queue (the tasks that put activities and workflow tasks on
+ * task queues) at most `transferProcessorMaxPollRPS` times a second, 20 by default: a decision that
+ * arrived within ~100 ms of the run's previous step waited up to 50 ms at each of its two hops (the
+ * next activity, the workflow task after it). At 200 the wait is at most 5 ms; reads are still
+ * triggered by new tasks, not by a clock, so an idle server does no more work.
+ */
+export const LATENCY_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+  'history.transferProcessorMaxPollRPS': 200,
+};
+
 export interface DevServerOptions {
   cliPath: string;
   /** The SQLite file runs are persisted in; created with its directory on first start. */
@@ -56,6 +69,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-format', 'json',
     '--log-level', 'warn',
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...Object.entries(LATENCY_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   ];
   log.info({ dbFile, port, uiPort }, 'starting the Temporal dev server');
   const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

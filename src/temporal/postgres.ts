@@ -36,6 +36,10 @@ export interface Postgres {
   dataDir: string;
   /** Major version of the binaries, e.g. "15". */
   version: string;
+  /** Where postgres, psql and pg_isready are. */
+  binDir: string;
+  /** The postmaster (benchmarks read its process tree's CPU time). */
+  pid: number | undefined;
   /** A fast shutdown (SIGINT: open sessions are ended, committed work is kept); waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, for failure drills: PostgreSQL recovers from its WAL on the next start. */
@@ -144,7 +148,7 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
     throw err;
   }
   log.info({ address: `${host}:${port}` }, 'PostgreSQL is ready');
-  return handle(server, { host, port, user, password, dataDir, version });
+  return handle(server, { host, port, user, password, dataDir, version, binDir, pid: server.child.pid });
 }
 
 function handle(server: Supervised, fields: Omit<Postgres, 'stop' | 'kill' | 'mute'>): Postgres {
