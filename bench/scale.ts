@@ -70,7 +70,8 @@ async function fillTo(stack: BenchStack, ids: string[], target: number, concurre
         const n = next++;
         // Answered once the run pauses: `concurrency` bounds the runs in flight, so the rate is the paused rate.
         const { run } = await stack.core.runs.start({ workflow: scaleHold.name, task: `refund ${n}`, state: { n, amount: (n % 500) + 1 }, waitMs: 30_000 }, benchOperator);
-        if (run.status !== 'paused') throw new Error(`run ${run.run_id} is ${run.status} after its start, expected paused`);
+        // A start slower than the wait (a busy machine) is not lost: the visibility count below waits for it.
+        if (run.status !== 'paused') stack.logger.warn({ runId: run.run_id, status: run.status }, 'a run had not paused when its start answered');
         ids.push(run.run_id);
         if (performance.now() - lastLog > 30_000) {
           lastLog = performance.now();

@@ -214,7 +214,8 @@ export const RunSettings = z.object({
   continue_as_new_after_events: z.number().int().positive().optional(),
   /**
    * What the run does beyond its first release, so runs started earlier replay unchanged: 2 adds the
-   * HoldpointStep search attribute and history markers (refused signals, cancellations). Absent: 1.
+   * HoldpointStep search attribute and history markers (refused signals, cancellations); 3 writes
+   * search attributes, memo and notifications once per activation instead of once per change. Absent: 1.
    */
   behavior: z.number().int().positive().optional(),
 });

@@ -26,6 +26,14 @@ export interface InterpreterHooks {
 const DEFAULT_TASK_TIMEOUT = '1m';
 
 /**
+ * Behavior 3 (see RunSettings.behavior): what a run shows is written before it waits, not after each
+ * change on the way there. Runs started earlier replay with their extra writes.
+ */
+export function writesOnlyBeforeWaiting(run: RunState): boolean {
+  return (run.input.settings.behavior ?? 1) >= 3;
+}
+
+/**
  * Walks a definition's steps from the frame stack in the run's state, so a continued-as-new execution
  * picks up exactly where the previous one stopped. Deterministic: every side effect is an activity.
  */
@@ -152,7 +160,10 @@ export class Interpreter {
       return;
     }
     applyOutcome(this.run, step, pause, record);
-    this.hooks.changed();
+    // From behavior 3 the decision is written with whatever comes next: every step that waits (task,
+    // agent, pause) and the run's end write what changed before they wait, so this would be a second
+    // search-attribute and memo upsert (history events, visibility writes) in the same workflow task.
+    if (!writesOnlyBeforeWaiting(this.run)) this.hooks.changed();
   }
 
   /** A pause this execution inherited (continue-as-new while it waited) rather than one to open. */

@@ -12,7 +12,7 @@ import {
 } from '../contracts/messages';
 import type { RunInput, RunView } from '../contracts/run';
 import { checkRunInput } from './run-input';
-import { Interpreter } from './interpreter';
+import { Interpreter, writesOnlyBeforeWaiting } from './interpreter';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
 import { mark, RunHandlers } from './run-handlers';
 import { RunState } from './run-state';
@@ -45,7 +45,9 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
   });
 
   if (!input.carried) run.record('run_started', { data: { workflow: run.workflow, definition_hash: input.definition_hash } });
-  changed();
+  // The start itself set the search attributes and memo of a running run; from behavior 3 the first
+  // step that waits writes them (and hands `run_started` to subscribers with its own events).
+  if (input.carried || !writesOnlyBeforeWaiting(run)) changed();
 
   const interpreter = new Interpreter(run, {
     changed,
