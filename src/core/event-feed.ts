@@ -16,6 +16,9 @@ export interface RunFeedOptions {
   idleMs?: number;
 }
 
+/** Reads of a run's last events after it closed, before its subscribers are told it ended regardless. */
+const CLOSED_READ_ATTEMPTS = 8;
+
 /**
  * Live events of single runs, for SSE and WebSocket subscribers. One watcher per run serves all of
  * its subscribers: it follows the run's history with a long poll (nothing is written to the run) and
@@ -118,6 +121,8 @@ class RunWatcher {
   private again = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private watching: Promise<void> = Promise.resolve();
+  /** Whether the last read of the run's events succeeded. */
+  private lastReadOk = false;
 
   constructor(
     readonly runId: string,
@@ -139,7 +144,14 @@ class RunWatcher {
       onChange: async (change) => {
         if (change.kind === 'missing') return this.end();
         await this.refresh();
-        if (change.kind === 'closed') this.end();
+        if (change.kind !== 'closed') return;
+        // The run's last events are read before its subscribers are told it ended: a read of a run
+        // that just closed can fail while a busy worker replays it, and ending then would lose them.
+        for (let attempt = 1; !this.lastReadOk && attempt <= CLOSED_READ_ATTEMPTS && !this.abort.signal.aborted; attempt++) {
+          await sleep(250 * attempt, this.abort.signal);
+          await this.refresh();
+        }
+        this.end();
       },
     });
     // The history's first page (read at once) triggers a refresh too; this one covers a run whose
@@ -220,7 +232,9 @@ class RunWatcher {
             this.append(events);
             if (events.length < 500) break;
           }
+          this.lastReadOk = true;
         } catch (err) {
+          this.lastReadOk = false;
           this.options.logger.debug({ err, runId: this.runId }, 'could not read run events; waiting for the next change');
         }
       } while (this.again && !this.abort.signal.aborted);
