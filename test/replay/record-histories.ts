@@ -237,7 +237,8 @@ async function main(): Promise<void> {
           // Runs are recorded once ended; the live workflows (hub, deliveries) as they stand.
           if ((await handle.describe()).type === RUN_WORKFLOW_TYPE) await handle.result().catch(() => undefined);
           const history = await handle.fetchHistory();
-          const file = join(root, 'test/replay/histories', `${name}.json`);
+          // RECORD_SUFFIX keeps earlier recordings (runs of an older behavior) beside the new ones.
+          const file = join(root, 'test/replay/histories', `${name}${process.env.RECORD_SUFFIX ?? ''}.json`);
           await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
           logger.info({ file, events: history.events?.length }, 'recorded');
         }
