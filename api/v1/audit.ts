@@ -23,7 +23,7 @@ export function auditRoutes(table: RouteTable, core: Core): void {
     path: '/audit',
     summary: 'Audit entries across runs, filtered by workflow, customer, type, who and time',
     query: AuditQuery,
-    responses: { 200: { description: 'A page of entries', schema: AuditPage }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403] },
+    responses: { 200: { description: 'A page of entries', schema: AuditPage }, 400: V1_ERRORS[400], 401: V1_ERRORS[401], 403: V1_ERRORS[403], 503: V1_ERRORS[503] },
     handler: async ({ query, actor }) => {
       const page = await core.listAudit(query, actor);
       return answer(200, { data: page.entries, has_more: page.next_cursor !== null, next_cursor: page.next_cursor });

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { Principal } from '../contracts/principal';
 import type { AuditEntry, AuditEntryType } from '../contracts/run';
 import { authorize } from './authorize';
@@ -32,13 +33,28 @@ export async function listAudit(client: Client, taskQueue: string, runs: RunServ
   if (params.until) clauses.push(`StartTime <= '${params.until}'`);
   const page = await visiblePage(client, clauses, params.limit, params.cursor);
 
-  const trails = await mapLimit(page.runs, 8, (run) => runs.audit(run.runId, actor));
+  const trails = await mapLimit(page.runs, 8, (run) => trailOf(runs, run.runId, actor));
   const entries = trails
     .flat()
     .filter((e) => (!params.type || e.type === params.type) && (!params.by || e.by === params.by))
     .filter((e) => (!params.since || e.at >= params.since) && (!params.until || e.at <= params.until))
     .sort((a, b) => b.at.localeCompare(a.at));
   return { entries, next_cursor: page.next_cursor };
+}
+
+/**
+ * One listed run's trail. A run gone since the listing has none; a run that cannot be read right now
+ * (a worker busy replaying it, Temporal briefly away) makes the page a 503 to retry, never a page that
+ * silently lacks its entries.
+ */
+async function trailOf(runs: RunService, runId: string, actor: Principal): Promise<AuditEntry[]> {
+  try {
+    return await runs.audit(runId, actor);
+  } catch (err) {
+    if (err instanceof HoldpointError && err.type === ErrorType.NotFound) return [];
+    if (err instanceof HoldpointError && err.type !== ErrorType.Internal) throw err;
+    throw new HoldpointError(ErrorType.Unavailable, `the audit trail of run ${runId} could not be read just now; retry the request`, { run_id: runId });
+  }
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
