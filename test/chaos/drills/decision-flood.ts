@@ -1,4 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { awaitSettledUpdate } from '../../../src/contracts/messages';
+import { MAX_WAIT_MS } from '../../../src/contracts/message-rules';
+import { waitFor } from '../../../src/temporal/processes';
 import { approver, DRILL_WORKFLOW, OPERATOR } from '../definition';
 import type { Drill, DrillResult } from '../report';
 import { verifyRuns } from '../verify';
@@ -30,10 +32,12 @@ export const decisionFlood: Drill = {
       if (started.status !== 200) throw new Error(`start answered ${started.status}: ${JSON.stringify(started.body)}`);
       const runId: string = started.body.run_id;
       let pending = started.body.output.pendingAction as { request_id: string } | null;
-      while (!pending) {
-        if (Date.now() > ctx.deadline) throw new Error(`run ${runId} did not pause in time`);
-        await sleep(500);
-        pending = (await client.call({ kind: 'read', method: 'GET', path: `/v1/workflow-runs/${runId}`, who: OPERATOR, via: round, deadline: ctx.deadline })).body.pendingAction;
+      if (!pending) {
+        // Not paused within the start's wait: wait on the run itself (it answers once it pauses or ends).
+        const wait_ms = Math.min(MAX_WAIT_MS, Math.max(1, ctx.deadline - Date.now()));
+        const view = await topology.temporal.workflow.getHandle(runId).executeUpdate(awaitSettledUpdate, { args: [{ wait_ms }] });
+        pending = view.pending[0] ?? null;
+        if (!pending) throw new Error(`run ${runId} did not pause in time (it is ${view.status})`);
       }
       const floodAt = Date.now();
       const answers = await Promise.all(
@@ -70,11 +74,10 @@ export const decisionFlood: Drill = {
     }
     // Each run goes on to its end; then the same checks as every drill.
     for (const e of expected) {
-      for (let status = ''; status !== 'completed' && status !== 'failed'; ) {
-        if (Date.now() > ctx.deadline) break;
-        status = (await client.call({ kind: 'read', method: 'GET', path: `/v1/workflow-runs/${e.runId}`, who: OPERATOR, via: 0, deadline: ctx.deadline })).body.status;
-        if (status !== 'completed' && status !== 'failed') await sleep(500);
-      }
+      // The run's result (or its failure) once it ends, at most until the drill's deadline; verifyRuns reports a run that did not.
+      await topology.temporal
+        .withDeadline(Math.max(ctx.deadline, Date.now() + 1), () => topology.temporal.workflow.getHandle(e.runId).result())
+        .catch(() => undefined);
     }
     const v = await verifyRuns({ temporal: topology.temporal, client, ledger: topology.ledger, tag, expected, deadline: Date.now() + 60_000 });
     return {
@@ -95,13 +98,14 @@ export const decisionFlood: Drill = {
   },
 };
 
-/** Refused decisions in the run's audit (its refusal log), waiting a little for the log to catch up. */
+/** Refused decisions in the run's audit (its refusal log), once the log has caught up (or what it holds after 20 s). */
 async function refusalCount(ctx: Parameters<Drill['run']>[0], runId: string, expected: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  let count = -1;
+  const caughtUp = async () => {
     const audit = await ctx.topology.client.call({ kind: 'read', method: 'GET', path: `/v1/workflow-runs/${runId}/audit`, who: OPERATOR, via: 1, deadline: Date.now() + 10_000 });
-    const count = audit.status === 200 ? (audit.body.entries as { type: string }[]).filter((e) => e.type === 'refused').length : -1;
-    if (count >= expected || Date.now() > deadline) return count;
-    await sleep(500);
-  }
+    count = audit.status === 200 ? (audit.body.entries as { type: string }[]).filter((e) => e.type === 'refused').length : -1;
+    return count >= expected;
+  };
+  await waitFor(`the refusal log of ${runId}`, caughtUp, { timeoutMs: 20_000, log: ctx.logger, intervalMs: 500 }).catch(() => undefined);
+  return count;
 }
