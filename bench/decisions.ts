@@ -1,7 +1,7 @@
 import { ownCpuMs, treeCpuMs } from './cpu';
 import { floorDecide } from './floor/workflows';
 import type { BenchStack } from './stack';
-import { BENCH_KEYS } from './stack';
+import { resumeThroughGateway } from './stack';
 import { pooled, startFloor, startHoldpoint } from './starts';
 
 interface DecisionFigures {
@@ -28,17 +28,6 @@ async function measure(stack: BenchStack, ids: string[], concurrency: number, de
   };
 }
 
-/** Approves a paused lead-router run through the gateway (/v1 resume), answered once the run has ended. */
-async function decideHoldpoint(stack: BenchStack, runId: string): Promise<void> {
-  const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${runId}/resume?wait=30s`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': BENCH_KEYS.approver },
-    body: JSON.stringify({ input: { resume: { step: 'approval', input: 'approve' } } }),
-  });
-  const body = (await res.json()) as { output?: { status?: string } };
-  if (res.status !== 200 || body.output?.status !== 'completed') throw new Error(`decision on ${runId}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-}
-
 async function decideFloor(stack: BenchStack, workflowId: string): Promise<void> {
   const status = await stack.client.workflow.getHandle(workflowId).executeUpdate(floorDecide, { args: ['approve'] });
   if (status !== 'done') throw new Error(`floor run ${workflowId} is ${status} after its decision, expected done`);
@@ -58,14 +47,14 @@ export async function benchDecisions(stack: BenchStack, runs: number, concurrenc
     return pooled(runs, 16, async (i) => void ids.push(await start(i))).then(() => ids);
   };
   // Warm-up: a few of each, decided, so both paths are compiled and connected.
-  await measure(stack, await startAll((i) => startHoldpoint(stack, 700_000 + i)).then((ids) => ids.slice(0, 20)), concurrency, (id) => decideHoldpoint(stack, id));
+  await measure(stack, await startAll((i) => startHoldpoint(stack, 700_000 + i)).then((ids) => ids.slice(0, 20)), concurrency, (id) => resumeThroughGateway(stack, id, 'approval', 'completed'));
   const holdpointIds = await startAll((i) => startHoldpoint(stack, 800_000 + i));
   const floorIds = await startAll(() => startFloor(stack));
   const half = Math.floor(runs / 2);
   // Alternating halves, so both see the same server state.
-  const h1 = await measure(stack, holdpointIds.slice(0, half), concurrency, (id) => decideHoldpoint(stack, id));
+  const h1 = await measure(stack, holdpointIds.slice(0, half), concurrency, (id) => resumeThroughGateway(stack, id, 'approval', 'completed'));
   const f1 = await measure(stack, floorIds.slice(0, half), concurrency, (id) => decideFloor(stack, id));
-  const h2 = await measure(stack, holdpointIds.slice(half), concurrency, (id) => decideHoldpoint(stack, id));
+  const h2 = await measure(stack, holdpointIds.slice(half), concurrency, (id) => resumeThroughGateway(stack, id, 'approval', 'completed'));
   const f2 = await measure(stack, floorIds.slice(half), concurrency, (id) => decideFloor(stack, id));
   const avg = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? (a + b) / 2 : undefined);
   const both = (a: DecisionFigures, b: DecisionFigures): DecisionFigures => ({

@@ -3,7 +3,7 @@ import { decideUpdate } from '../src/contracts/messages';
 import { floorDecide } from './floor/workflows';
 import type { BenchStack } from './stack';
 import { startFloor } from './starts';
-import { BENCH_KEYS, benchApprover, benchOperator, ms, summarise } from './stack';
+import { benchApprover, benchOperator, ms, resumeThroughGateway, summarise } from './stack';
 
 const PAUSES_PER_RUN = 20;
 
@@ -40,12 +40,8 @@ export async function benchResume(stack: BenchStack, runs: number): Promise<void
       const started = performance.now();
       let status: string;
       if (viaGateway) {
-        const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${runId}/resume?wait=30s`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': BENCH_KEYS.approver },
-          body: JSON.stringify({ input: { resume: { step: `gate${step}`, input: 'approve' } } }),
-        });
-        status = ((await res.json()) as { output: { status: string } }).output.status;
+        await resumeThroughGateway(stack, runId, `gate${step}`, 'paused');
+        status = 'paused';
       } else {
         const view = await stack.client.workflow
           .getHandle(runId)

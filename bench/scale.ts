@@ -4,22 +4,16 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Definition } from '../src/contracts/definition';
 import { RUN_WORKFLOW_TYPE } from '../src/contracts/temporal';
-import { inboxPage, time } from './inbox';
+import { inboxGate, inboxPage, time } from './inbox';
 import { mb, settledRss } from './memory';
-import { BENCH_KEYS, benchOperator, ms, summarise, type BenchStack } from './stack';
+import { benchOperator, ms, resumeThroughGateway, summarise, type BenchStack } from './stack';
 
 /** A run that pauses at once for a group (the held runs), and after its decision runs a task and pauses again. */
 export const scaleHold: Definition = {
   name: 'bench-scale-hold',
   steps: [
-    {
-      name: 'gate',
-      type: 'confirmation',
-      message: 'Approve refund {{ state.n }} of {{ state.amount }} EUR?',
-      context: '{ "n": state.n, "amount": state.amount }',
-      assignees: ['group:bench'],
-      timeout: '7d',
-    },
+    // The inbox bench's gate: a group's approval with a little context.
+    inboxGate.steps[0]!,
     { name: 'work', type: 'task', handler: 'classifyLead', input: { leadId: "'lead-' & $string(state.n)" } },
     { name: 'gate2', type: 'confirmation', message: 'Route it?', assignees: ['group:bench'], timeout: '7d' },
   ],
@@ -107,13 +101,7 @@ async function resumeSamples(stack: BenchStack, ids: string[], decided: Set<stri
     if (decided.has(id)) continue;
     decided.add(id);
     const began = performance.now();
-    const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${id}/resume?wait=30s`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': BENCH_KEYS.approver },
-      body: JSON.stringify({ input: { resume: { step: 'gate', input: 'approve' } } }),
-    });
-    const body = (await res.json()) as { output?: { status?: string } };
-    if (res.status !== 200 || body.output?.status !== 'paused') throw new Error(`resume of ${id}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    await resumeThroughGateway(stack, id, 'gate', 'paused');
     samples.push(performance.now() - began);
   }
   return samples;

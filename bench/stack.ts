@@ -143,6 +143,17 @@ export async function startBenchStack(definitions: Definition[], handlers: TaskH
   };
 }
 
+/** Decides `step` of a run through the gateway (/v1 resume, as the approver); fails unless the run is then `expected`. */
+export async function resumeThroughGateway(stack: BenchStack, runId: string, step: string, expected: 'paused' | 'completed'): Promise<void> {
+  const res = await fetch(`${stack.baseUrl}/v1/workflow-runs/${runId}/resume?wait=30s`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': BENCH_KEYS.approver },
+    body: JSON.stringify({ input: { resume: { step, input: 'approve' } } }),
+  });
+  const body = (await res.json()) as { output?: { status?: string } };
+  if (res.status !== 200 || body.output?.status !== expected) throw new Error(`resume of ${runId} at ${step}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
