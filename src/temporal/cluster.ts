@@ -234,16 +234,17 @@ async function startUi(o: { binary: string; dir: string; address: string; namesp
  * table; any taken one is replaced by a free port.
  */
 async function servicePorts(frontend: number): Promise<Record<string, number>> {
+  const membership = membershipBase(frontend);
   const wanted: Record<string, number> = {
     FRONTEND_GRPC_PORT: frontend,
     HISTORY_GRPC_PORT: frontend + 1,
     MATCHING_GRPC_PORT: frontend + 2,
     WORKER_GRPC_PORT: frontend + 6,
     FRONTEND_HTTP_PORT: frontend + 10,
-    FRONTEND_MEMBERSHIP_PORT: frontend - 300,
-    HISTORY_MEMBERSHIP_PORT: frontend - 299,
-    MATCHING_MEMBERSHIP_PORT: frontend - 298,
-    WORKER_MEMBERSHIP_PORT: frontend - 294,
+    FRONTEND_MEMBERSHIP_PORT: membership,
+    HISTORY_MEMBERSHIP_PORT: membership + 1,
+    MATCHING_MEMBERSHIP_PORT: membership + 2,
+    WORKER_MEMBERSHIP_PORT: membership + 6,
   };
   const ports: Record<string, number> = {};
   const taken = new Set<number>();
@@ -265,11 +266,26 @@ async function servicePorts(frontend: number): Promise<Record<string, number>> {
 
 /** PostgreSQL's SMALLINT, the type of cluster_membership.rpc_port in Temporal's SQL schema. */
 const MAX_MEMBERSHIP_PORT = 32_767;
+const MIN_MEMBERSHIP_PORT = 20_000;
+
+/**
+ * The first membership port for a frontend port: 300 below it, as in Temporal's own configs (7233 →
+ * 6933). A frontend above ~33000 would put that beyond the SMALLINT, so its membership ports are
+ * folded into 20000..32767 by the frontend port alone: a restart on the same frontend port finds the
+ * same membership addresses. (They used to be picked at random there, and a restarted server then
+ * waited for its previous incarnation's rows in cluster_membership to expire before it served.)
+ */
+export function membershipBase(frontend: number): number {
+  const standard = frontend - 300;
+  if (standard >= 1024 && standard + 6 <= MAX_MEMBERSHIP_PORT) return standard;
+  const span = MAX_MEMBERSHIP_PORT - 6 - MIN_MEMBERSHIP_PORT + 1;
+  return MIN_MEMBERSHIP_PORT + (((standard - MIN_MEMBERSHIP_PORT) % span) + span) % span;
+}
 
 /** A free port in 20000..max, probed at random (below the kernel's ephemeral range, so listen(0) cannot give one). */
 async function freePortBelow(max: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * (max - 20_000 + 1));
+    const port = MIN_MEMBERSHIP_PORT + Math.floor(Math.random() * (max - MIN_MEMBERSHIP_PORT + 1));
     if (await portFree(port)) return port;
   }
   throw new Error(`no free port found between 20000 and ${max} for the Temporal server's membership`);
