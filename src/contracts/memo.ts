@@ -45,6 +45,8 @@ export const RunMemo = z.object({
   status: RunStatus,
   /** Pending pauses, then the most recent settled ones. */
   pauses: z.array(PauseSummary),
+  /** Pending pauses left out (too many at once to fit a memo): read the run for all of them. */
+  pauses_omitted: z.number().int().positive().optional(),
   error: RunError.nullable().optional(),
   started_by: z.string().optional(),
   customer: z.string().optional(),

@@ -8,14 +8,36 @@ import { canonicalJson } from '../lib/digest';
 import type { RunState } from './run-state';
 
 const TASK_SUMMARY_LENGTH = 200;
+
 /**
- * Large values in the memo are cut above these sizes (bytes of JSON): the memo rides on every
- * visibility row, and Temporal warns above 2 KiB.
+ * How much the memo carries, most first. The memo rides on every visibility row, Temporal warns
+ * above 2 KiB (`limit.memoSize.warn`) and refuses a workflow task above 32 KiB (`.error`), so the run
+ * takes the first level whose memo fits {@link MEMO_BUDGET}. Large values become `{"_truncated": true,
+ * "_bytes": n}` (the full pause is one GET away); pending pauses are always there, for the inbox.
  */
-const CONTEXT_LIMIT = 1_000;
-const STATE_LIMIT = 400;
-/** Settled pauses kept (compact) in the memo besides the pending ones, for the inbox's decided/expired views. */
-const SETTLED_IN_MEMO = 3;
+interface MemoLevel {
+  /** Bytes of JSON above which a pause's context, schema, questions, reviewed output or tool args are cut. */
+  value: number;
+  /** The same for the run's input state. */
+  state: number;
+  /** Settled pauses kept besides the pending ones, for the inbox's decided/expired views. */
+  settled: number;
+  /** Characters of a pause's message. */
+  message: number;
+}
+const MEMO_LEVELS: readonly MemoLevel[] = [
+  { value: 1_000, state: 400, settled: 3, message: 2_000 },
+  { value: 200, state: 200, settled: 1, message: 500 },
+  { value: 64, state: 64, settled: 0, message: 200 },
+];
+/** Temporal's default warning size, less room for the memo's other key (the start's request hash). */
+const MEMO_BUDGET = 1_900;
+/**
+ * Beyond the last level (many pending pauses at once), the memo is written anyway while it stays
+ * well under Temporal's 32 KiB refusal; above this, pending pauses past the first ones lose their
+ * message, rules and escalation to stay there.
+ */
+const MEMO_HARD_LIMIT = 24 * 1_024;
 
 /**
  * Keeps what Temporal shows about a run current: search attributes (listing and the inbox's filters),
@@ -65,22 +87,7 @@ export class Visibility {
       this.lastAttributes = attributesKey;
     }
 
-    const { input } = run;
-    const memo: Omit<RunMemo, 'updated_at'> = {
-      workflow: run.workflow,
-      task: input.task.slice(0, TASK_SUMMARY_LENGTH),
-      state: capped(input.state, STATE_LIMIT),
-      definition_hash: input.definition_hash,
-      status,
-      pauses: shown.map(summarise),
-      error: run.data.error,
-      ...(input.started_by ? { started_by: input.started_by } : {}),
-      ...(input.customer ? { customer: input.customer } : {}),
-      ...(input.session_id ? { session_id: input.session_id } : {}),
-      ...(input.user_id ? { user_id: input.user_id } : {}),
-      started_at: input.started_at,
-    };
-    const memoKey = JSON.stringify(memo);
+    const { memo, json: memoKey } = fittedMemo(run);
     if (memoKey !== this.lastMemo) {
       upsertMemo({ [RUN_MEMO_KEY]: { ...memo, updated_at: run.data.updated_at } });
       this.lastMemo = memoKey;
@@ -94,29 +101,84 @@ export class Visibility {
   }
 }
 
-function memoPauses(pauses: Pause[]): Pause[] {
+/**
+ * The run's memo at the first level that fits the budget, with its JSON (compared to skip
+ * unchanged writes). Pure: the same run state gives the same memo on every replay.
+ */
+export function fittedMemo(run: RunState): { memo: Omit<RunMemo, 'updated_at'>; json: string } {
+  let fitted: { memo: Omit<RunMemo, 'updated_at'>; json: string } | undefined;
+  for (const level of MEMO_LEVELS) {
+    const memo = memoAt(run, level);
+    fitted = { memo, json: JSON.stringify(memo) };
+    if (utf8Bytes(fitted.json) <= MEMO_BUDGET) return fitted;
+  }
+  if (utf8Bytes(fitted!.json) <= MEMO_HARD_LIMIT) return fitted!;
+  // Many pending pauses at once (an agent's turn with many gated tool calls): each past the first
+  // few reduced to what the inbox filters and sorts on, and past what fits, left out and counted
+  // (the inbox then reads the run for them).
+  const { pauses: all, ...rest } = fitted!.memo;
+  const pauses: PauseSummary[] = [];
+  let bytes = utf8Bytes(JSON.stringify({ ...rest, pauses: [], pauses_omitted: all.length }));
+  for (const [i, pause] of all.entries()) {
+    const summary = i < 8 ? pause : bare(pause);
+    const size = utf8Bytes(JSON.stringify(summary)) + 1;
+    if (bytes + size > MEMO_HARD_LIMIT) break;
+    pauses.push(summary);
+    bytes += size;
+  }
+  const omitted = all.filter((p) => p.status === 'pending').length - pauses.filter((p) => p.status === 'pending').length;
+  const reduced = { ...rest, pauses, ...(omitted > 0 ? { pauses_omitted: omitted } : {}) };
+  return { memo: reduced, json: JSON.stringify(reduced) };
+}
+
+function memoAt(run: RunState, level: MemoLevel): Omit<RunMemo, 'updated_at'> {
+  const { input } = run;
+  return {
+    workflow: run.workflow,
+    task: input.task.slice(0, TASK_SUMMARY_LENGTH),
+    state: capped(input.state, level.state),
+    definition_hash: input.definition_hash,
+    status: run.status,
+    pauses: memoPauses(run.data.pauses, level.settled).map((p) => summarise(p, level)),
+    error: run.data.error,
+    ...(input.started_by ? { started_by: input.started_by } : {}),
+    ...(input.customer ? { customer: input.customer } : {}),
+    ...(input.session_id ? { session_id: input.session_id } : {}),
+    ...(input.user_id ? { user_id: input.user_id } : {}),
+    started_at: input.started_at,
+  };
+}
+
+function memoPauses(pauses: Pause[], settledKept = MEMO_LEVELS[0]!.settled): Pause[] {
   const pending = pauses.filter((p) => p.status === 'pending');
-  const settled = pauses.filter((p) => p.status !== 'pending').slice(-SETTLED_IN_MEMO);
+  const settled = settledKept > 0 ? pauses.filter((p) => p.status !== 'pending').slice(-settledKept) : [];
   return [...pending, ...settled];
 }
 
+/** A pause summary with only what identifies it and what the inbox filters and sorts on. */
+function bare(summary: PauseSummary): PauseSummary {
+  const { request_id, step, type, assignees, rules, status, created_at, timeout_at, on_timeout } = summary;
+  return { request_id, step, type, message: '', assignees, rules, status, created_at, ...(timeout_at ? { timeout_at } : {}), on_timeout };
+}
+
 /** A pending pause with all an approver needs; a settled one with what happened to it. */
-function summarise(pause: Pause): PauseSummary {
+function summarise(pause: Pause, level: MemoLevel): PauseSummary {
   const pending = pause.status === 'pending';
+  const limit = level.value;
   return {
     request_id: pause.request_id,
     step: pause.step,
     type: pause.type,
     ...(pause.title ? { title: pause.title } : {}),
-    message: pause.message,
-    ...(pause.tool ? { tool: { ...pause.tool, args: capped(pause.tool.args, CONTEXT_LIMIT) as Record<string, unknown> } } : {}),
+    message: clipped(pause.message, level.message),
+    ...(pause.tool ? { tool: { ...pause.tool, args: capped(pause.tool.args, limit) as Record<string, unknown> } } : {}),
     ...(pending
       ? {
           ...(pause.options ? { options: pause.options } : {}),
-          ...(pause.input_schema ? { input_schema: capped(pause.input_schema, CONTEXT_LIMIT) } : {}),
-          ...(pause.questions ? { questions: capped(pause.questions, CONTEXT_LIMIT) } : {}),
-          ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output, CONTEXT_LIMIT) } } : {}),
-          ...(pause.context !== undefined ? { context: capped(pause.context, CONTEXT_LIMIT) } : {}),
+          ...(pause.input_schema ? { input_schema: capped(pause.input_schema, limit) } : {}),
+          ...(pause.questions ? { questions: capped(pause.questions, limit) } : {}),
+          ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output, limit) } } : {}),
+          ...(pause.context !== undefined ? { context: capped(pause.context, limit) } : {}),
           votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
           ...(pause.escalation ? { escalation: pause.escalation } : {}),
           digest: pause.digest,
@@ -131,7 +193,7 @@ function summarise(pause: Pause): PauseSummary {
     ...(pause.decision
       ? {
           decision: {
-            value: capped(pause.decision.value, CONTEXT_LIMIT),
+            value: capped(pause.decision.value, limit),
             ...(pause.decision.by ? { by: pause.decision.by } : {}),
             at: pause.decision.at,
             ...(pause.decision.comment ? { comment: pause.decision.comment } : {}),
@@ -140,6 +202,21 @@ function summarise(pause: Pause): PauseSummary {
         }
       : {}),
   };
+}
+
+/** Bytes of a string in UTF-8, as Temporal counts a memo. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) bytes += code >= 0x800 && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
+/** A message as it is, or its first characters and an ellipsis. */
+function clipped(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
 
 /** A value as it is, or a marker saying how big it was when it is too big for a memo. */
