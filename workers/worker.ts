@@ -52,6 +52,8 @@ export const PRELOADED_MODULES = [
     'contracts/metrics',
   ].map((m) => require.resolve(`../src/${m}`)),
   ...['lib/assignees', 'lib/digest', 'lib/expressions', 'lib/json-schema'].map((m) => require.resolve(`../src/${m}`)),
+  // Sets the sandbox's Error.prepareStackTrace, which only a preloaded module can (see the module).
+  require.resolve('../src/workflows/stack-traces'),
 ];
 
 /** What the worker needs to tell the world about runs: webhooks, Slack, the cross-run feed. */

@@ -115,6 +115,8 @@ describe('Temporal-native callers and operators', () => {
     expect(details).toContain('- **Who may decide:** group:sales-ops (send `"groups": ["sales-ops"]`)');
     expect(details).toMatch(/- \*\*Times out:\*\* \S+ \(2h after it opened\), then: `reject`/);
     expect(details).toContain('- **Rule:** a rejection must say why (`comment`)');
+    // The details say where the run is; the SDK's per-promise stacks are not kept (src/workflows/stack-traces.ts).
+    expect(await stack.client.workflow.getHandle(runId).query<string>('__stack_trace')).toBe('');
     // The decide command in the details works exactly as written (with a name in place of the placeholder).
     const command = /temporal workflow update execute -o json \\\n {2}--workflow-id (\S+) \\\n {2}--name decide --input '([^']+)'/.exec(details)!;
     expect(command[1]).toBe(runId);
