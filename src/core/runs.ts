@@ -24,7 +24,7 @@ import { replayOf, updateIdFor, whyEnded } from './decision-outcomes';
 import { newRunId, parseRequestId, runIdForKey } from './ids';
 import { initialView, prepareStart } from './run-start';
 import { RefusalLog } from './refusals';
-import { fromTemporal, isTemporalNotFound, notFound, updateNotTaken } from './temporal-errors';
+import { fromTemporal, isTemporalNotFound, notFound, updateNotApplied, updateNotTaken } from './temporal-errors';
 
 export interface RunServiceOptions {
   client: Client;
@@ -75,6 +75,8 @@ export interface StartRunResult {
 
 /** Extra time past a caller's wait for Temporal and a worker to answer. */
 const ANSWER_GRACE_MS = 15_000;
+/** Tries of the update that records who cancels, when Temporal did not take it (see `updateNotApplied`). */
+const CANCEL_RECORD_ATTEMPTS = 4;
 
 /** Runs: start, read, decide, cancel. Every REST face goes through here; nothing here knows HTTP. */
 export class RunService {
@@ -338,10 +340,20 @@ export class RunService {
   async cancel(runId: string, reason: string | undefined, actor: Principal): Promise<RunView> {
     authorize(actor, 'cancel');
     const handle = this.client.workflow.getHandle(runId);
-    const record = () => handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
+    // An update a workflow task did not take (the run was busy moving on, its task being retried) is
+    // sent again, a few times: nothing of it was applied.
+    const record = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await handle.executeUpdate(requestCancelUpdate, { args: [{ by: actor.id, ...(reason ? { reason } : {}) }] });
+        } catch (err) {
+          if (attempt >= CANCEL_RECORD_ATTEMPTS || !updateNotApplied(err)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        }
+      }
+    };
     try {
-      // An update a workflow task did not take (the run was busy moving on) is sent once more.
-      await record().catch((err: unknown) => (updateNotTaken(err) ? record() : Promise.reject(err)));
+      await record();
       await handle.cancel();
       await this.client.withDeadline(Date.now() + ANSWER_GRACE_MS, () => handle.result()).catch(() => undefined);
     } catch (err) {

@@ -36,7 +36,7 @@ export function fromTemporal(err: unknown, runId: string): unknown {
   // Transient states of a busy or recovering cluster (its database restarting, a workflow task being
   // retried): nothing was applied, and the same request (with its idempotency key) may be sent again.
   const text = textOf(err);
-  if (updateNotTaken(err) || /Workflow Task in failed state|shard status unknown/i.test(text)) {
+  if (updateNotApplied(err)) {
     return new HoldpointError(ErrorType.Unavailable, `Temporal could not take the request for run ${runId} just now (${text.trim().slice(0, 200)}); send it again (with the same idempotency key, if it had one)`, {
       run_id: runId,
     });
@@ -55,6 +55,14 @@ export function fromTemporal(err: unknown, runId: string): unknown {
  */
 export function isTemporalNotFound(err: unknown): boolean {
   return (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) && !/already completed/i.test(textOf(err));
+}
+
+/**
+ * Transient states of a busy or recovering cluster in which an update was not applied: the run's
+ * workflow task did not take it, is being retried, or its shard is moving. The same update may be sent again.
+ */
+export function updateNotApplied(err: unknown): boolean {
+  return updateNotTaken(err) || /Workflow Task in failed state|shard status unknown/i.test(textOf(err));
 }
 
 /** An update the run's workflow task did not take (the run was moving on, or had just ended): nothing was applied. */
