@@ -174,8 +174,17 @@ describe('Temporal-native callers and operators', () => {
       const page = await browser.newPage();
       await page.setViewport({ width: 1400, height: 1800 });
       await page.goto(`${ui}/namespaces/default/workflows/${runId}`, { waitUntil: 'networkidle2', timeout: 45_000 });
-      // The run's page opens on its history; the current details are under "User Metadata".
-      await page.click('::-p-text(User Metadata)');
+      // The run's page opens on its history. Its summary and current details are under "User Metadata"
+      // in the dev server's UI (2.42), and in "Summary & Details" and "Current Details" sections in
+      // compose's and the cluster's (2.34). The page renders after the network settles on a busy
+      // machine, so wait for one, then open each there is.
+      const labels = ['User Metadata', 'Summary & Details', 'Current Details'];
+      await Promise.any(labels.map((label) => page.waitForSelector(`::-p-text(${label})`, { timeout: 30_000 }))).catch(async (err: unknown) => {
+        const shot = join(SHOTS, 'web-ui-no-details.png') as `${string}.png`;
+        await page.screenshot({ path: shot });
+        throw new Error(`the run's page never showed its summary and details (what it showed: ${shot}): ${String(err)}`);
+      });
+      for (const label of labels) await (await page.$(`::-p-text(${label})`))?.click();
       // The UI renders the Markdown in a sandboxed frame; read every frame's text.
       // (The page functions run in the browser, where `document` exists; strings keep Node's types out.)
       const allText = async () => (await Promise.all(page.frames().map((f) => f.evaluate('document.body ? document.body.innerText : ""').catch(() => '')))).join('\n') as string;
