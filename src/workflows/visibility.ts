@@ -34,8 +34,8 @@ const MEMO_LEVELS: readonly MemoLevel[] = [
 const MEMO_BUDGET = 1_900;
 /**
  * Beyond the last level (many pending pauses at once), the memo is written anyway while it stays
- * well under Temporal's 32 KiB refusal; above this, pending pauses past the first ones lose their
- * message, rules and escalation to stay there.
+ * well under Temporal's 32 KiB refusal; above this, pauses past the first few keep only what the
+ * inbox filters and sorts on, and those that still do not fit are counted instead.
  */
 const MEMO_HARD_LIMIT = 24 * 1_024;
 
@@ -113,9 +113,9 @@ export function fittedMemo(run: RunState): { memo: Omit<RunMemo, 'updated_at'>; 
     if (utf8Bytes(fitted.json) <= MEMO_BUDGET) return fitted;
   }
   if (utf8Bytes(fitted!.json) <= MEMO_HARD_LIMIT) return fitted!;
-  // Many pending pauses at once (an agent's turn with many gated tool calls): each past the first
-  // few reduced to what the inbox filters and sorts on, and past what fits, left out and counted
-  // (the inbox then reads the run for them).
+  // Many pending pauses at once (no step opens more than one at a time today: this is a guard, so a
+  // run never stalls on Temporal's refusal): each past the first few reduced to what the inbox
+  // filters and sorts on, and past what fits, left out and counted (the inbox then reads the run).
   const { pauses: all, ...rest } = fitted!.memo;
   const pauses: PauseSummary[] = [];
   let bytes = utf8Bytes(JSON.stringify({ ...rest, pauses: [], pauses_omitted: all.length }));
