@@ -1,5 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallStats } from '../client';
+import { createLogger } from '../../../src/logger';
+import { waitFor } from '../../../src/temporal/processes';
 import { Load } from '../load';
 import type { DrillContext, DrillResult } from '../report';
 import { verifyRuns } from '../verify';
@@ -69,14 +70,13 @@ export async function checkLoad(ctx: DrillContext, name: string, load: Load, beg
   };
 }
 
-/** Polls `check` every 100 ms until it holds; throws naming `what` at the deadline. */
-export async function until(what: string, check: () => boolean, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${Math.round(deadlineMs / 1000)} s`);
-    await sleep(100);
-  }
+/** Resolves once `check` holds (the project's `waitFor`, every 100 ms); throws naming `what` at the deadline. */
+export function until(what: string, check: () => boolean, deadlineMs: number): Promise<void> {
+  return waitFor(what, () => Promise.resolve(check()), { timeoutMs: deadlineMs, log: quiet, intervalMs: 100 });
 }
+
+/** The drills' waits report through their errors, not through progress lines. */
+const quiet = createLogger({ level: 'silent', format: 'json' });
 
 /**
  * The first moment, from now, a gateway answers a read of a live run: the gateway, Temporal and a
@@ -84,21 +84,17 @@ export async function until(what: string, check: () => boolean, deadlineMs: numb
  */
 export async function firstServed(ctx: DrillContext, load: Load, deadlineMs: number): Promise<number> {
   const { topology } = ctx;
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
+  const served = async () => {
     const live = load.records.find((r) => r.runId && !r.t.ended) ?? load.records.find((r) => r.runId);
-    if (live?.runId) {
-      for (const gateway of topology.gateways) {
-        const answered = await topology.client.call({ kind: 'read', method: 'GET', path: `/v1/workflow-runs/${live.runId}`, who: 'drill-operator', via: topology.gateways.indexOf(gateway), deadline: Date.now() + 3_000 }).then(
-          (a) => a.status === 200,
-          () => false,
-        );
-        if (answered) return Date.now();
-      }
+    if (!live?.runId) return false;
+    for (const via of topology.gateways.keys()) {
+      const read = topology.client.call({ kind: 'read', method: 'GET', path: `/v1/workflow-runs/${live.runId}`, who: 'drill-operator', via, deadline: Date.now() + 3_000 });
+      if (await read.then((a) => a.status === 200, () => false)) return true;
     }
-    if (Date.now() > deadline) throw new Error(`no gateway served a run within ${Math.round(deadlineMs / 1000)} s of the restart`);
-    await sleep(250);
-  }
+    return false;
+  };
+  await waitFor('a gateway serving a run after the restart', served, { timeoutMs: deadlineMs, log: quiet, intervalMs: 250 });
+  return Date.now();
 }
 
 /** 500s the gateways answered (the client retried them): never right, even while something is down. */
