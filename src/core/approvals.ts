@@ -67,9 +67,7 @@ export class Approvals {
     const items: ApprovalItem[] = [];
     for (const run of page.runs) {
       if (!run.memo) continue;
-      // A run with more pending pauses than its memo holds: its pauses come from the run itself.
-      const pauses = run.memo.pauses_omitted ? (await this.runs.get(run.runId, actor)).pauses : run.memo.pauses;
-      for (const pause of pauses) {
+      for (const pause of run.memo.pauses) {
         const state = APPROVAL_STATUS_OF[pause.status];
         if (!states.includes(state)) continue;
         if (wanted && !assigneeKeys(pause.assignees).some((k) => wanted.includes(k))) continue;

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { getRunQuery } from '../contracts/messages';
 import { runsClauses, visiblePage } from './visibility';
 
 /** Paused runs read per count at most; past it the count is a floor (and says so). */
@@ -15,8 +14,7 @@ export interface OpenPauses {
 
 /**
  * Pauses waiting for a decision now, by workflow and step, across the task queue's paused runs: from
- * visibility and the runs' memos (every pending pause is in its run's memo, but for a run with too
- * many at once, which is queried).
+ * visibility and the runs' memos (with every pending pause: see `visiblePage`).
  */
 export async function countOpenPauses(client: Client, taskQueue: string): Promise<OpenPauses> {
   const clauses = [...runsClauses(taskQueue), `ExecutionStatus = 'Running'`, 'HoldpointPending = true'];
@@ -26,9 +24,7 @@ export async function countOpenPauses(client: Client, taskQueue: string): Promis
   do {
     const page = await visiblePage(client, clauses, PAGE, cursor);
     for (const run of page.runs) {
-      // A run with more pending pauses than its memo holds: its pauses come from the run itself.
-      const pauses = run.memo?.pauses_omitted ? (await client.workflow.getHandle(run.runId).query(getRunQuery)).pauses : (run.memo?.pauses ?? []);
-      for (const pause of pauses) {
+      for (const pause of run.memo?.pauses ?? []) {
         if (pause.status !== 'pending') continue;
         const workflow = run.memo!.workflow;
         const key = `${workflow}\u0000${pause.step}`;

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { RunMemo } from '../contracts/memo';
+import { getRunQuery } from '../contracts/messages';
 import type { RunStatus } from '../contracts/run';
 import { RUN_MEMO_KEY, RUN_WORKFLOW_TYPE } from '../contracts/temporal';
 
@@ -65,13 +66,14 @@ export async function visiblePage(
     throw err;
   }
   const converter = client.options.loadedDataConverter.payloadConverter;
-  const runs = response.executions.map((execution): VisibleRun => {
+  const runs = await Promise.all(response.executions.map(async (execution): Promise<VisibleRun> => {
     const payload = execution.memo?.fields?.[memoKey];
-    const memo = payload ? (converter.fromPayload(payload) as RunMemo) : undefined;
+    const runId = execution.execution?.workflowId ?? '';
+    const memo = payload ? await withAllPauses(client, runId, converter.fromPayload(payload) as RunMemo) : undefined;
     const code = execution.status ?? 0;
     const endedAt = timestamp(execution.closeTime);
     return {
-      runId: execution.execution?.workflowId ?? '',
+      runId,
       status: statusOf(code, memo?.status),
       terminated: code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED || code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
       open: code === ExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
@@ -79,9 +81,23 @@ export async function visiblePage(
       startedAt: memo?.started_at ?? timestamp(execution.startTime),
       endedAt,
     };
-  });
+  }));
   const token = response.nextPageToken;
   return { runs, next_cursor: token && token.length > 0 ? encodeCursor(token, query) : null };
+}
+
+/**
+ * A run's memo with every pending pause: a run with more at once than its memo holds (see
+ * `fittedMemo` in the workflow) leaves some out and counts them, and those come from the run itself.
+ */
+async function withAllPauses(client: Client, runId: string, memo: RunMemo): Promise<RunMemo> {
+  if (!memo.pauses_omitted) return memo;
+  try {
+    const { pauses } = await client.workflow.getHandle(runId).query(getRunQuery);
+    return { ...memo, pauses };
+  } catch {
+    throw new HoldpointError(ErrorType.Unavailable, `run ${runId} has more pending pauses than its memo holds and could not be read just now; retry the request`, { run_id: runId });
+  }
 }
 
 function statusOf(executionStatus: number, memoStatus: RunStatus | undefined): RunStatus {
