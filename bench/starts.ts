@@ -6,34 +6,41 @@ import { FLOOR_TASK_QUEUE } from './floor/worker';
 import type { BenchStack } from './stack';
 import { BENCH_KEYS } from './stack';
 
-interface StartFigures {
-  runs: number;
+/** A batch of calls measured together: their rate, and CPU per call here, in Temporal and in PostgreSQL. */
+export interface BatchFigures {
   perSecond: number;
-  /** CPU of this process (gateway + worker + client) per run, ms. */
-  ownCpuPerRun: number;
-  /** CPU of the Temporal server per run, ms (undefined when not ours to read). */
-  serverCpuPerRun: number | undefined;
-  /** CPU of PostgreSQL per run, ms (on the local cluster). */
-  databaseCpuPerRun: number | undefined;
+  /** CPU of this process (gateway + worker + client) per call, ms. */
+  ownCpu: number;
+  /** CPU of the Temporal server per call, ms (undefined when not ours to read). */
+  serverCpu: number | undefined;
+  /** CPU of PostgreSQL per call, ms (on the local cluster). */
+  databaseCpu: number | undefined;
 }
 
-/** Starts `runs` runs, `concurrency` at a time, each until it pauses; CPU read around the batch. */
-async function measure(stack: BenchStack, runs: number, concurrency: number, startOne: (i: number) => Promise<unknown>): Promise<StartFigures> {
+/** Calls `one(0 … n-1)`, `concurrency` at a time; CPU read around the batch. */
+export async function measureBatch(stack: BenchStack, n: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<BatchFigures> {
   const cpu0 = ownCpuMs();
   const server0 = treeCpuMs(stack.serverPid);
   const database0 = treeCpuMs(stack.databasePid);
   const t0 = performance.now();
-  await pooled(runs, concurrency, startOne);
+  await pooled(n, concurrency, one);
   const wall = performance.now() - t0;
-  const server1 = treeCpuMs(stack.serverPid);
-  const database1 = treeCpuMs(stack.databasePid);
+  const perCall = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? (b - a) / n : undefined);
   return {
-    runs,
-    perSecond: (runs * 1000) / wall,
-    ownCpuPerRun: (ownCpuMs() - cpu0) / runs,
-    serverCpuPerRun: server0 !== undefined && server1 !== undefined ? (server1 - server0) / runs : undefined,
-    databaseCpuPerRun: database0 !== undefined && database1 !== undefined ? (database1 - database0) / runs : undefined,
+    perSecond: (n * 1000) / wall,
+    ownCpu: (ownCpuMs() - cpu0) / n,
+    serverCpu: perCall(server0, treeCpuMs(stack.serverPid)),
+    databaseCpu: perCall(database0, treeCpuMs(stack.databasePid)),
   };
+}
+
+/** The mean of each figure over batches (undefined where any batch lacks it). */
+export function meanFigures(xs: BatchFigures[]): BatchFigures {
+  const mean = (pick: (f: BatchFigures) => number | undefined): number | undefined => {
+    const vs = xs.map(pick);
+    return vs.some((v) => v === undefined) ? undefined : (vs as number[]).reduce((a, b) => a + b, 0) / vs.length;
+  };
+  return { perSecond: mean((x) => x.perSecond)!, ownCpu: mean((x) => x.ownCpu)!, serverCpu: mean((x) => x.serverCpu), databaseCpu: mean((x) => x.databaseCpu) };
 }
 
 /** Calls `one(0 … n-1)`, `concurrency` at a time. */
@@ -85,7 +92,7 @@ async function historyShape(stack: BenchStack, workflowId: string): Promise<{ ev
   };
 }
 
-const fmt = (v: number | undefined, unit = 'ms'): string => (v === undefined ? 'n/a' : `${v.toFixed(1)} ${unit}`);
+export const fmt = (v: number | undefined, unit = 'ms'): string => (v === undefined ? 'n/a' : `${v.toFixed(1)} ${unit}`);
 
 /**
  * Starts to the first pause: holdpoint (through the gateway) and the floor workflow, in alternating
@@ -94,32 +101,22 @@ const fmt = (v: number | undefined, unit = 'ms'): string => (v === undefined ? '
  */
 export async function benchStarts(stack: BenchStack, runs: number, concurrency: number): Promise<void> {
   // Warm both paths (bundle contexts, connections, JIT) before measuring.
-  await measure(stack, 20, concurrency, (i) => startHoldpoint(stack, 100_000 + i));
-  await measure(stack, 20, concurrency, () => startFloor(stack));
-  const holdpoint: StartFigures[] = [];
-  const floor: StartFigures[] = [];
+  await measureBatch(stack, 20, concurrency, (i) => startHoldpoint(stack, 100_000 + i));
+  await measureBatch(stack, 20, concurrency, () => startFloor(stack));
+  const holdpoint: BatchFigures[] = [];
+  const floor: BatchFigures[] = [];
   const rounds = 2;
   for (let r = 0; r < rounds; r++) {
-    holdpoint.push(await measure(stack, runs / rounds, concurrency, (i) => startHoldpoint(stack, r * runs + i)));
-    floor.push(await measure(stack, runs / rounds, concurrency, () => startFloor(stack)));
+    holdpoint.push(await measureBatch(stack, runs / rounds, concurrency, (i) => startHoldpoint(stack, r * runs + i)));
+    floor.push(await measureBatch(stack, runs / rounds, concurrency, () => startFloor(stack)));
   }
-  const mean = (xs: StartFigures[], pick: (f: StartFigures) => number | undefined): number | undefined => {
-    const vs = xs.map(pick);
-    return vs.some((v) => v === undefined) ? undefined : (vs as number[]).reduce((a, b) => a + b, 0) / vs.length;
-  };
-  const figures = (xs: StartFigures[]) => ({
-    perSecond: mean(xs, (x) => x.perSecond)!,
-    own: mean(xs, (x) => x.ownCpuPerRun)!,
-    server: mean(xs, (x) => x.serverCpuPerRun),
-    database: mean(xs, (x) => x.databaseCpuPerRun),
-  });
-  const h = figures(holdpoint);
-  const f = figures(floor);
-  const row = (x: typeof h) => ({
+  const h = meanFigures(holdpoint);
+  const f = meanFigures(floor);
+  const row = (x: BatchFigures) => ({
     'starts/s': x.perSecond.toFixed(1),
-    'CPU/run holdpoint': fmt(x.own),
-    'CPU/run Temporal': fmt(x.server),
-    ...(stack.databasePid !== undefined ? { 'CPU/run PostgreSQL': fmt(x.database) } : {}),
+    'CPU/run holdpoint': fmt(x.ownCpu),
+    'CPU/run Temporal': fmt(x.serverCpu),
+    ...(stack.databasePid !== undefined ? { 'CPU/run PostgreSQL': fmt(x.databaseCpu) } : {}),
   });
   console.log(`\nstarts to the first pause (${runs} runs each, ${concurrency} at a time, on ${stack.server})`);
   console.table({ 'holdpoint lead-router (gateway)': row(h), 'floor workflow (client update-with-start)': row(f) });
@@ -127,8 +124,8 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
   console.log('one start to its first pause, in history (each workflow task and activity is a round trip to the server)');
   console.table(shapes);
   console.log(
-    `ratio holdpoint / floor: starts/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.own / f.own).toFixed(2)}×` +
-      (h.server !== undefined && f.server !== undefined ? `, CPU in Temporal ${(h.server / f.server).toFixed(2)}×` : '') +
-      (h.database !== undefined && f.database !== undefined ? `, CPU in PostgreSQL ${(h.database / f.database).toFixed(2)}×` : ''),
+    `ratio holdpoint / floor: starts/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}×` +
+      (h.serverCpu !== undefined && f.serverCpu !== undefined ? `, CPU in Temporal ${(h.serverCpu / f.serverCpu).toFixed(2)}×` : '') +
+      (h.databaseCpu !== undefined && f.databaseCpu !== undefined ? `, CPU in PostgreSQL ${(h.databaseCpu / f.databaseCpu).toFixed(2)}×` : ''),
   );
 }
