@@ -215,7 +215,8 @@ export const RunSettings = z.object({
   /**
    * What the run does beyond its first release, so runs started earlier replay unchanged: 2 adds the
    * HoldpointStep search attribute and history markers (refused signals, cancellations); 3 writes
-   * search attributes, memo and notifications once per activation instead of once per change. Absent: 1.
+   * search attributes, memo and notifications where the run waits (a task, an agent, a pause, its end)
+   * instead of after each change on the way there. Absent: 1.
    */
   behavior: z.number().int().positive().optional(),
 });
