@@ -5,6 +5,7 @@ import { createModelActivities } from '../src/activities/agent/model';
 import { exampleHandlers } from '../src/activities/handlers';
 import { createMarkActivities } from '../src/activities/markers';
 import { createNotifyActivities } from '../src/activities/notify';
+import { NOTIFY_ACTIVITY } from '../src/contracts/notify';
 import { createPolicyActivities } from '../src/activities/policies';
 import { createSlackActivities } from '../src/activities/slack';
 import { SubscriptionCache } from '../src/activities/subscriptions';
@@ -102,22 +103,23 @@ export async function createHoldpointWorker(options: HoldpointWorkerOptions): Pr
   const slack = live.slack.botToken
     ? new WebClient(live.slack.botToken, { ...(live.slack.apiUrl ? { slackApiUrl: live.slack.apiUrl } : {}), logLevel: LogLevel.ERROR })
     : undefined;
+  const notify = createNotifyActivities({
+    client,
+    taskQueue,
+    subscriptions,
+    busPartitions: live.busPartitions,
+    delivery: live.delivery,
+    slack: { enabled: slack !== undefined, defaultChannels: live.slack.defaultChannels },
+    logger,
+  });
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
     activities: {
-      ...createTaskActivities(handlers),
-      ...createNotifyActivities({
-        client,
-        taskQueue,
-        subscriptions,
-        busPartitions: live.busPartitions,
-        delivery: live.delivery,
-        slack: { enabled: slack !== undefined, defaultChannels: live.slack.defaultChannels },
-        logger,
-      }),
+      ...createTaskActivities(handlers, notify[NOTIFY_ACTIVITY]),
+      ...notify,
       ...createDeliveryActivities({ subscriptions, secretKey: live.secretKey, targets: new TargetPolicy(live.allowedHosts), timeoutMs: live.webhookTimeoutMs }),
       ...createSlackActivities({ slack }),
       ...createModelActivities({ env: options.modelEnv ?? process.env }),

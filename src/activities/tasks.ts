@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { RESERVED_ACTIVITY_PREFIX } from '../contracts/notify';
+import { RESERVED_ACTIVITY_PREFIX, type NotifyInput } from '../contracts/notify';
 import type { TaskActivity, TaskFailureDetails, TaskResult } from '../contracts/tasks';
 
 /** What a task handler gets besides its input. */
@@ -30,17 +30,30 @@ export type TaskHandler = (input: any, context: TaskContext) => unknown; // esli
 
 export type TaskHandlers = Record<string, TaskHandler>;
 
-/** Wraps each handler as a Temporal activity of the same name. */
-export function createTaskActivities(handlers: TaskHandlers): Record<string, TaskActivity> {
+/** Passes a run's notices on (the notify activity's work); see workflows/notifier.ts. */
+export type HandOff = (notices: NotifyInput) => Promise<unknown>;
+
+/**
+ * Wraps each handler as a Temporal activity of the same name. A run may hand the call its notices
+ * of what happened before the task (a decision, the run's start): with `handOff` they are passed on
+ * beside the handler, and the result says so; without, the run sends them itself.
+ */
+export function createTaskActivities(handlers: TaskHandlers, handOff?: HandOff): Record<string, TaskActivity> {
   const reserved = Object.keys(handlers).find((name) => name.startsWith(RESERVED_ACTIVITY_PREFIX));
   if (reserved) throw new Error(`task handler "${reserved}": names starting with "${RESERVED_ACTIVITY_PREFIX}" are holdpoint's own`);
-  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, wrap(name, handler)]));
+  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, wrap(name, handler, handOff)]));
 }
 
-function wrap(name: string, handler: TaskHandler): TaskActivity {
-  const activity = async (input: unknown): Promise<TaskResult> => {
+/** Longest pause between two tries of handing notices on (Temporal away); the attempt's timeout bounds the whole. */
+const HAND_OFF_MAX_BACKOFF_MS = 5_000;
+
+function wrap(name: string, handler: TaskHandler, handOff: HandOff | undefined): TaskActivity {
+  const activity = async (input: unknown, notices?: NotifyInput): Promise<TaskResult> => {
     const ctx = Context.current();
     const { attempt, workflowExecution, activityId } = ctx.info;
+    // Beside the handler, not before it: the task does not wait for subscribers' workflows.
+    const handing = notices && handOff ? handOffUntilDone(ctx, handOff, notices) : undefined;
+    handing?.catch(() => undefined); // awaited below once the handler is done; a failed attempt leaves the notices to the run
     try {
       const output = await handler(input, {
         runId: workflowExecution?.workflowId ?? '',
@@ -51,13 +64,27 @@ function wrap(name: string, handler: TaskHandler): TaskActivity {
         heartbeat: (details) => ctx.heartbeat(details),
         log: ctx.log,
       });
-      return { output: output === undefined ? null : output, attempt };
+      if (handing) await handing;
+      return { output: output === undefined ? null : output, attempt, ...(handing ? { notified: true } : {}) };
     } catch (err) {
       throw withAttempt(err, attempt);
     }
   };
   Object.defineProperty(activity, 'name', { value: name });
   return activity;
+}
+
+/** Tries until the notices are passed on, backing off while Temporal is away; stops when the attempt is cancelled. */
+async function handOffUntilDone(ctx: Context, handOff: HandOff, notices: NotifyInput): Promise<void> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, HAND_OFF_MAX_BACKOFF_MS)) {
+    try {
+      await handOff(notices);
+      return;
+    } catch (err) {
+      ctx.log.warn('could not pass the run\'s notices on yet; trying again', { error: String(err), retryInMs: delay });
+      await ctx.sleep(delay); // throws once the attempt is cancelled
+    }
+  }
 }
 
 /** Re-throws as an ApplicationFailure that keeps the error's type and retryability and adds the attempt. */

@@ -216,7 +216,8 @@ export const RunSettings = z.object({
    * What the run does beyond its first release, so runs started earlier replay unchanged: 2 adds the
    * HoldpointStep search attribute and history markers (refused signals, cancellations); 3 writes
    * search attributes, memo and notifications where the run waits (a task, an agent, a pause, its end)
-   * instead of after each change on the way there. Absent: 1.
+   * instead of after each change on the way there; 4 hands the notices of what came before a task to
+   * the task's activity to pass on (see workflows/notifier.ts). Absent: 1.
    */
   behavior: z.number().int().positive().optional(),
 });

@@ -12,6 +12,7 @@ import type { Frame, Pause, StepRecord } from '../contracts/run';
 import type { TaskActivity, TaskFailureDetails } from '../contracts/tasks';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
 import { AgentLoop } from './agent-loop';
+import type { CarriedNotices } from './notifier';
 import { ContinueAsNewNeeded, RunFailure } from './outcomes';
 import { applyOutcome, newPause, timeOut, waitForDecision } from './pauses';
 import type { RunState } from './run-state';
@@ -19,6 +20,8 @@ import type { RunState } from './run-state';
 export interface InterpreterHooks {
   /** What the run shows changed (a pause opened or closed, a step started). */
   changed(runningStep?: { name: string; handler?: string }): void;
+  /** The same before a task: returns the notices its activity is to pass on, if they ride with it. */
+  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices | undefined;
   /** True when history is long enough that the run should continue as new at the next safe point. */
   shouldContinueAsNew(): boolean;
 }
@@ -94,7 +97,7 @@ export class Interpreter {
 
   private async runTask(step: TaskStep): Promise<void> {
     const record = this.run.startStep(step);
-    this.hooks.changed({ name: step.name, handler: step.handler });
+    const notices = this.hooks.changedBeforeTask({ name: step.name, handler: step.handler });
     const input = step.input === undefined ? this.run.context() : await this.evaluate(step.name, 'input', step.input, record);
 
     const retry = step.retry;
@@ -113,9 +116,11 @@ export class Interpreter {
     });
 
     try {
-      const { output, attempt } = await activities[step.handler]!(input);
+      const { output, attempt, notified } = await (notices ? activities[step.handler]!(input, notices.input) : activities[step.handler]!(input));
+      notices?.settle(notified === true);
       this.run.completeStep(record, output, { attempts: attempt });
     } catch (err) {
+      notices?.settle(false);
       if (isCancellation(err)) throw err;
       const failure = describeTaskFailure(err);
       this.run.failStep(record, { type: failure.type, message: failure.message }, failure.attempts);

@@ -1,6 +1,6 @@
 import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workflow';
 import { isNotableEvent, isTerminalEvent } from '../contracts/event-types';
-import { NOTIFY_ACTIVITY, type NotifiedEvent, type NotifyActivities, type PauseNotice, type RunNotice } from '../contracts/notify';
+import { NOTIFY_ACTIVITY, type NotifiedEvent, type NotifyActivities, type NotifyInput, type PauseNotice, type RunNotice } from '../contracts/notify';
 import type { Pause } from '../contracts/run';
 import { canonicalJson } from '../lib/digest';
 import type { RunState } from './run-state';
@@ -15,33 +15,95 @@ const activities = proxyLocalActivities<NotifyActivities>({
   retry: { initialInterval: '250ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+/** Notices handed to a task activity to pass on (behavior 4), and what the run learns back. */
+export interface CarriedNotices {
+  input: NotifyInput;
+  /** The activity returned: `handedOff` when it says it passed the notices on; otherwise they are sent here. */
+  settle(handedOff: boolean): void;
+}
+
 /**
  * Hands the run's notable events to the notify activity (webhooks, Slack, the cross-run feed), in
  * order and at least once. One local activity per batch: it adds a marker to history, no task round
  * trip. Batches are chained, so a slow hand-off never lets a later event overtake an earlier one.
+ *
+ * From behavior 4 the events that come before a task ride with the task's own activity instead
+ * ({@link carry}): the workflow task that schedules it then completes without waiting for a local
+ * activity. A batch is riding until that activity says it passed it on; any batch sent meanwhile
+ * carries the riding events first (receivers drop what they already have), so order holds, and a
+ * task that fails, is cancelled or answers without saying so leaves its batch to the next hand-off.
  */
 export class Notifier {
   private chain: Promise<void> = Promise.resolve();
+  /** Local-activity batches not yet handed off: nothing rides past them. */
+  private sending = 0;
+  private readonly riding = new Map<number, NotifiedEvent[]>();
+  private rides = 0;
 
   constructor(private readonly run: RunState) {}
 
   /** Sends whatever notable events were recorded since the last flush. Never throws; never blocks. */
   flush(): void {
+    const batch = [...this.takeRiding(), ...this.take()];
+    if (batch.length === 0) return;
+    this.send({ run: this.runNotice(), events: batch });
+  }
+
+  /**
+   * The events since the last flush, for the task activity about to be scheduled to pass on; sent
+   * here as usual (and undefined returned) before behavior 4 or while a local activity is under way.
+   */
+  carry(): CarriedNotices | undefined {
+    if ((this.run.input.settings.behavior ?? 1) < 4 || this.sending > 0 || this.riding.size > 0) {
+      this.flush();
+      return undefined;
+    }
+    const events = this.take();
+    if (events.length === 0) return undefined;
+    const ride = ++this.rides;
+    this.riding.set(ride, events);
+    return {
+      input: { run: this.runNotice(), events },
+      settle: (handedOff) => {
+        if (!this.riding.has(ride)) return; // sent meanwhile with a later batch
+        if (handedOff) this.riding.delete(ride);
+        else this.flush();
+      },
+    };
+  }
+
+  /** Resolves once every batch is handed off; await it before the run ends or continues as new. */
+  drain(): Promise<void> {
+    if (this.riding.size > 0) this.flush();
+    return this.chain;
+  }
+
+  /** Notable events recorded since the last batch, with what subscribers need to act on them. */
+  private take(): NotifiedEvent[] {
     const events = this.run.data.events.filter((e) => e.seq > (this.run.data.notified_seq ?? 0));
-    if (events.length === 0) return;
+    if (events.length === 0) return [];
     this.run.data.notified_seq = events[events.length - 1]!.seq;
-    const notable = events.filter((e) => isNotableEvent(e.type));
-    if (notable.length === 0) return;
-    const batch: NotifiedEvent[] = notable.map((event) => {
-      const pause = event.request_id ? this.run.findPause(event.request_id) : undefined;
-      const closed = isTerminalEvent(event.type) ? this.run.data.pauses.filter((p) => p.status === 'cancelled') : [];
-      return {
-        event,
-        ...(pause ? { pause: pauseNotice(pause) } : {}),
-        ...(closed.length > 0 ? { closed_pauses: closed.map(pauseNotice) } : {}),
-      };
-    });
-    const input = { run: this.runNotice(), events: batch };
+    return events
+      .filter((e) => isNotableEvent(e.type))
+      .map((event) => {
+        const pause = event.request_id ? this.run.findPause(event.request_id) : undefined;
+        const closed = isTerminalEvent(event.type) ? this.run.data.pauses.filter((p) => p.status === 'cancelled') : [];
+        return {
+          event,
+          ...(pause ? { pause: pauseNotice(pause) } : {}),
+          ...(closed.length > 0 ? { closed_pauses: closed.map(pauseNotice) } : {}),
+        };
+      });
+  }
+
+  private takeRiding(): NotifiedEvent[] {
+    const events = [...this.riding.values()].flat();
+    this.riding.clear();
+    return events;
+  }
+
+  private send(input: NotifyInput): void {
+    this.sending += 1;
     this.chain = this.chain.then(() =>
       // Never cancelled with the run: the cancellation itself is news.
       CancellationScope.nonCancellable(async () => {
@@ -50,14 +112,11 @@ export class Notifier {
         } catch (err) {
           // Only a bug gets here (retries are unlimited); the run goes on without this notification.
           log.error('notification could not be handed off', { runId: this.run.runId, error: String(err) });
+        } finally {
+          this.sending -= 1;
         }
       }),
     );
-  }
-
-  /** Resolves once every batch is handed off; await it before the run ends or continues as new. */
-  drain(): Promise<void> {
-    return this.chain;
   }
 
   private runNotice(): RunNotice {

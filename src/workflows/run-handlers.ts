@@ -8,7 +8,7 @@ import { APPROVE_OPTION } from '../contracts/options';
 import type { DecisionChannel, RunView } from '../contracts/run';
 import { checkDecision, reject } from './decisions';
 import { RunMetrics } from './metrics';
-import { Notifier } from './notifier';
+import { Notifier, type CarriedNotices } from './notifier';
 import type { RunState } from './run-state';
 import { Visibility } from './visibility';
 
@@ -35,6 +35,12 @@ export class RunHandlers {
   changed = (runningStep?: { name: string; handler?: string }): void => {
     this.visibility.sync(runningStep);
     this.notifier.flush();
+  };
+
+  /** As {@link changed}, before a task: from behavior 4 the notices ride with the task's activity. */
+  changedBeforeTask = (runningStep: { name: string; handler: string }): CarriedNotices | undefined => {
+    this.visibility.sync(runningStep);
+    return this.notifier.carry();
   };
 
   // ── queries ──

@@ -51,6 +51,7 @@ export async function holdpointRun(rawInput: RunInput): Promise<RunView> {
 
   const interpreter = new Interpreter(run, {
     changed,
+    changedBeforeTask: on.changedBeforeTask,
     shouldContinueAsNew: () => {
       const info = workflowInfo();
       const limit = input.settings.continue_as_new_after_events;
