@@ -13,8 +13,12 @@ import type { Logger } from '../logger';
  * arrived within ~100 ms of the run's previous step waited up to 50 ms at each of its two hops (the
  * next activity, the workflow task after it). At 200 the wait is at most 5 ms; reads are still
  * triggered by new tasks, not by a clock, so an idle server does no more work.
+ * Eager activity execution (off by default in the server) hands an activity that a workflow task
+ * schedules back to the worker in the answer to that task's completion, when the worker has a free
+ * slot: no transfer task, no trip through matching, no poll.
  */
-export const LATENCY_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+export const LATENCY_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
+  'system.enableActivityEagerExecution': true,
   'history.transferProcessorMaxPollRPS': 200,
 };
 
