@@ -36,10 +36,44 @@ export interface GrantRequest {
   at: string;
 }
 
-/** What the memo carries for listings. */
+/**
+ * The most policies one scope keeps. Each is a few hundred bytes of the entity's state, which is
+ * carried whole through continue-as-new (Temporal refuses a payload above 2 MB); granting a new tool
+ * beyond it is refused, naming the limit.
+ */
+export const MAX_POLICIES_PER_SCOPE = 1_000;
+
+/**
+ * Bytes the memo's list of policies may take: Temporal warns above 2 KiB of memo and refuses a
+ * workflow task above 32 KiB. A longer list is left out (`count` stays) and listings read the scope.
+ */
+export const POLICIES_MEMO_BUDGET = 1_900;
+
+/** What the memo carries for listings: the scope's policies while they fit, and always how many. */
 export interface PoliciesSummary {
   user_id: string | null;
-  policies: ToolPolicy[];
+  /** Absent in memos written before it (their `policies` is the whole list). */
+  count?: number;
+  /** Absent when the list would not fit {@link POLICIES_MEMO_BUDGET}: read the scope's entity. */
+  policies?: ToolPolicy[];
+}
+
+/** The memo for a scope's policies: the list when it fits the budget (UTF-8, as Temporal counts), else the count. */
+export function policiesSummary(userId: string | null, policies: readonly ToolPolicy[]): PoliciesSummary {
+  const full: PoliciesSummary = { user_id: userId, count: policies.length, policies: [...policies] };
+  return new TextEncoder().encode(JSON.stringify(full)).length <= POLICIES_MEMO_BUDGET ? full : { user_id: userId, count: policies.length };
+}
+
+/** Why a grant is refused before history, or undefined: a tool name, and room for a new tool in the scope. */
+export function grantRefusal(policies: readonly ToolPolicy[], tool: unknown, userId: string | null): { field?: string; rule?: string; message: string } | undefined {
+  if (typeof tool !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(tool)) {
+    return { field: 'tool', message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")' };
+  }
+  if (policies.length >= MAX_POLICIES_PER_SCOPE && !policies.some((p) => p.tool === tool)) {
+    const scope = userId === null ? 'the account' : `user ${userId}`;
+    return { rule: 'policies_per_scope', message: `${scope} already has ${policies.length} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first` };
+  }
+  return undefined;
 }
 
 /** Allows a tool in this scope; the same tool again answers the policy it has. */

@@ -65,10 +65,23 @@ export class Policies {
     let cursor: string | undefined;
     do {
       const page = await visiblePage(this.client, clauses, 100, cursor, POLICIES_MEMO_KEY);
-      for (const run of page.runs) all.push(...((run.memo as unknown as PoliciesSummary | undefined)?.policies ?? []));
+      for (const run of page.runs) {
+        const summary = run.memo as unknown as PoliciesSummary | undefined;
+        if (!summary) continue;
+        // A scope whose list did not fit its memo is read from its entity.
+        all.push(...(summary.policies ?? (summary.count ? await this.scope(summary.user_id) : [])));
+      }
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
     return all.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  }
+
+  private async scope(userId: string | null): Promise<ToolPolicy[]> {
+    try {
+      return await this.store.list(userId);
+    } catch (err) {
+      throw fromTemporal(err, userId ?? 'account');
+    }
   }
 }
 

@@ -2,17 +2,18 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, upsertMemo, 
 import { refusal } from './failures';
 import { ErrorType } from '../contracts/errors';
 import type { ToolPolicy } from '../contracts/interaction';
-import { getPoliciesQuery, grantPolicyUpdate, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, type PoliciesInput, type PoliciesSummary } from '../contracts/policies';
+import { getPoliciesQuery, grantPolicyUpdate, grantRefusal, MAX_POLICIES_PER_SCOPE, policiesSummary, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, type PoliciesInput } from '../contracts/policies';
 
 const HISTORY_LIMIT = 2_000;
 
 /**
  * The tools pre-approved in one scope (the account, or one end user). A gate in `approval` mode asks
- * it before pausing; granting and revoking are updates; the memo lists the scope's policies.
+ * it before pausing; granting and revoking are updates; the memo lists the scope's policies while
+ * they fit Temporal's memo size, and counts them always.
  */
 export async function holdpointToolPolicies(input: PoliciesInput): Promise<never> {
   const policies: ToolPolicy[] = input.carried ?? [];
-  const publish = () => upsertMemo({ [POLICIES_MEMO_KEY]: { user_id: input.user_id, policies } satisfies PoliciesSummary });
+  const publish = () => upsertMemo({ [POLICIES_MEMO_KEY]: policiesSummary(input.user_id, policies) });
 
   setHandler(
     grantPolicyUpdate,
@@ -26,11 +27,13 @@ export async function holdpointToolPolicies(input: PoliciesInput): Promise<never
     },
     {
       validator: ({ tool }) => {
-        if (typeof tool !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(tool)) {
-          throw refusal({ type: ErrorType.InvalidRequest, message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")', details: [{ field: 'tool' }], nonRetryable: true });
+        const refused = grantRefusal(policies, tool, input.user_id);
+        if (refused) {
+          const { message, ...details } = refused;
+          throw refusal({ type: ErrorType.InvalidRequest, message, details: [{ ...details, ...(details.rule ? { limit: MAX_POLICIES_PER_SCOPE } : {}) }], nonRetryable: true });
         }
       },
-      description: 'Allow a tool in this scope: {"tool", "source", "by", "at"}; the same tool again answers its existing policy.',
+      description: `Allow a tool in this scope: {"tool", "source", "by", "at"}; the same tool again answers its existing policy. At most ${MAX_POLICIES_PER_SCOPE} per scope.`,
     },
   );
   setHandler(

@@ -161,6 +161,20 @@ describe('permission modes on agent runs', () => {
     expect(all.status).toBe(200);
   });
 
+  it('lists every policy of a scope whose list outgrew its memo (Temporal warns above 2 KiB)', async () => {
+    const tools = Array.from({ length: 20 }, (_, i) => `crm.contacts.lookup_by_email_address_and_company_domain_${String(i).padStart(2, '0')}`);
+    for (const tool of tools) await stack.http('admin').post('/v1/policies').send({ tool, user_id: 'cust_many' }).expect(201);
+    // The scope's memo counts them but no longer carries the list (it would be ~3 KB).
+    const memo = (await stack.client.workflow.getHandle(`${stack.taskQueue}.policies.user.cust_many`).describe()).memo?.holdpoint_policies as { count: number; policies?: unknown[] };
+    expect(memo).toEqual({ user_id: 'cust_many', count: 20 });
+    // The listing of every scope reads that one from its entity.
+    await eventually(async () => {
+      const res = await stack.http('viewer').get('/v1/policies').expect(200);
+      expect(res.body.data.filter((p: { user_id: string | null }) => p.user_id === 'cust_many').map((p: { tool: string }) => p.tool)).toEqual(tools);
+    });
+    expect((await stack.http('viewer').get('/v1/policies?user_id=cust_many').expect(200)).body.data).toHaveLength(20);
+  });
+
   it('plan: the agent proposes a plan; feedback makes it re-plan (twice), "Approve" carries it out; every revision is kept', async () => {
     const run = await begin({ human_in_the_loop: true, permission_mode: 'plan' });
     const first = pending(run);
