@@ -27,12 +27,15 @@ import { durationToMs } from '../contracts/duration';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
 import type { TaskActivity } from '../contracts/tasks';
+import type { CarriedNotices } from './notifier';
 import { ContinueAsNewNeeded, RunFailure } from './outcomes';
 import { newPause, waitForDecision } from './pauses';
 import type { RunState } from './run-state';
 
 export interface AgentHooks {
   changed(runningStep?: { name: string; handler?: string }): void;
+  /** The same before a tool's activity: returns the notices it is to pass on, if they ride with it. */
+  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices | undefined;
   shouldContinueAsNew(): boolean;
   /** Renders a template over the run's context (plus `extra`), failing the step on a bad expression. */
   render(stepName: string, field: string, template: string, record: StepRecord, extra?: Record<string, unknown>): Promise<string>;
@@ -330,7 +333,9 @@ export class AgentLoop {
     delete this.record.request_id;
     const decision = decidedInTime ? pause.decision! : this.timeOut(tool, pause);
     entry.decided_by = decision.by ?? 'system';
-    this.hooks.changed();
+    // From behavior 4 what comes next shows the decision: the tool's activity (which carries its
+    // notices) or the call's end; before, it was shown here as well.
+    if ((this.run.input.settings.behavior ?? 1) < 4) this.hooks.changed();
 
     const value = decision.value;
     if (hitl === 'question') return this.finish(entry, 'ran', { answers: value });
@@ -469,7 +474,7 @@ export class AgentLoop {
   }
 
   private async runTool(tool: AgentTool, entry: ToolCallRecord, args: Record<string, unknown>): Promise<unknown> {
-    this.hooks.changed({ name: this.step.name, handler: tool.handler! });
+    const notices = this.hooks.changedBeforeTask({ name: this.step.name, handler: tool.handler! });
     const retry = tool.retry;
     const activity = proxyActivities<Record<string, TaskActivity>>({
       summary: `tool ${tool.name}`,
@@ -484,9 +489,11 @@ export class AgentLoop {
     })[tool.handler!]!;
     entry.args = args;
     try {
-      const { output } = await activity(args);
+      const { output, notified } = await (notices ? activity(args, notices.input) : activity(args));
+      notices?.settle(notified === true);
       return this.finish(entry, 'ran', output);
     } catch (err) {
+      notices?.settle(false);
       if (isCancellation(err)) throw err;
       // The model hears of the failure and decides what to do; the run goes on.
       return this.finish(entry, 'failed', { error: failureMessage(err) });

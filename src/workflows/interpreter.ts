@@ -133,6 +133,7 @@ export class Interpreter {
   private async runAgent(step: AgentStep): Promise<void> {
     await new AgentLoop(this.run, step, {
       changed: (runningStep) => this.hooks.changed(runningStep),
+      changedBeforeTask: (runningStep) => this.hooks.changedBeforeTask(runningStep),
       shouldContinueAsNew: () => this.hooks.shouldContinueAsNew(),
       render: (stepName, field, template, record, extra) => this.render(stepName, field, template, record, extra),
     }).execute();

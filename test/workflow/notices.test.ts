@@ -20,6 +20,17 @@ const failing = definition('notice-failing', [
   { name: 'gate', type: 'confirmation', message: 'Charge?' },
   { name: 'charge', type: 'task', handler: 'alwaysFail', retry: { maximum_attempts: 1 } },
 ]);
+/** An agent whose one tool asks a person first: the decision rides with the tool's activity. */
+const agent = definition('notice-agent', [
+  {
+    name: 'assistant',
+    type: 'agent',
+    instructions: 'Help.',
+    model: 'scripted',
+    tools: [{ name: 'echo_tool', handler: 'echo', requires_confirmation: true, input_schema: { type: 'object', properties: { n: { type: 'number' } } } }],
+    script: [{ tool_calls: [{ name: 'echo_tool', args: { n: 7 } }] }, { text: 'Done.' }],
+  } as never,
+]);
 const EVENTS = ['run.started', 'approval.requested', 'approval.decided', 'run.completed', 'run.failed'];
 
 /** The types of the run's deliveries to one webhook, in the order they arrived, each webhook-id once. */
@@ -42,7 +53,7 @@ describe('notices that ride with a task', () => {
   let stack: TestStack;
   let receiver: Receiver;
   beforeAll(async () => {
-    stack = await startStack({ handlers, definitions: [chain, failing] });
+    stack = await startStack({ handlers, definitions: [chain, failing, agent] });
     receiver = await new Receiver().start();
   });
   afterAll(async () => {
@@ -86,6 +97,21 @@ describe('notices that ride with a task', () => {
     const { notifyMarkers, taskArgs } = await handOffs(runId);
     expect(Object.values(taskArgs)).toEqual([2, 2]);
     expect(notifyMarkers).toBe(2);
+  });
+
+  it("hands an agent's tool decision to the tool's activity", async () => {
+    await register('agent');
+    const started = await start(stack, 'notice-agent', task).expect(200);
+    const runId = started.body.run_id as string;
+    expect(started.body.output.pendingAction).toMatchObject({ message: expect.stringMatching(/echo_tool/) });
+    const done = await stack.http('alice').post(`/v1/approvals/${started.body.output.pendingAction.request_id}/decision?wait=10s`).send({ value: 'approve' }).expect(200);
+    expect(done.body.run.output.status).toBe('completed');
+
+    await receiver.until(() => deliveredTypes(receiver, 'agent', runId).length >= 4);
+    expect(deliveredTypes(receiver, 'agent', runId)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
+    // The tool's activity carried the decision; the model calls carry nothing.
+    const { taskArgs } = await handOffs(runId);
+    expect(Object.values(taskArgs).filter((n) => n === 2)).toHaveLength(1);
   });
 
   it('sends the notices a failed task carried, before the failure', async () => {
