@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { POLICY_CHECK_ACTIVITY, POLICY_GRANT_ACTIVITY, type PolicyActivities } from '../contracts/interaction';
 import { ToolPolicyStore } from '../temporal/tool-policies';
 
@@ -14,6 +15,16 @@ export function createPolicyActivities({ client, taskQueue }: { client: Client; 
       const policy = await store.allowing(user_id, tool);
       return policy ? { allowed: true, policy } : { allowed: false };
     },
-    [POLICY_GRANT_ACTIVITY]: ({ user_id, tool, source, by }) => store.grant(user_id, tool, source, by),
+    [POLICY_GRANT_ACTIVITY]: async ({ user_id, tool, source, by }) => {
+      try {
+        return await store.grant(user_id, tool, source, by);
+      } catch (err) {
+        // The scope refused it (full, or not a tool name): trying again would be refused again.
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+          throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'refused');
+        }
+        throw err;
+      }
+    },
   };
 }

@@ -44,16 +44,19 @@ export function createTaskActivities(handlers: TaskHandlers, handOff?: HandOff):
   return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, wrap(name, handler, handOff)]));
 }
 
-/** Longest pause between two tries of handing notices on (Temporal away); the attempt's timeout bounds the whole. */
-const HAND_OFF_MAX_BACKOFF_MS = 5_000;
+/**
+ * How long a task whose handler is done waits for its notices to be passed on. Past it the answer
+ * says they were not, and the run sends them itself: a slow or failing hand-off (the hub not read
+ * yet after a restart, Temporal away) never costs the task its result or an attempt.
+ */
+const HAND_OFF_WAIT_MS = 1_000;
 
 function wrap(name: string, handler: TaskHandler, handOff: HandOff | undefined): TaskActivity {
   const activity = async (input: unknown, notices?: NotifyInput): Promise<TaskResult> => {
     const ctx = Context.current();
     const { attempt, workflowExecution, activityId } = ctx.info;
     // Beside the handler, not before it: the task does not wait for subscribers' workflows.
-    const handing = notices && handOff ? handOffUntilDone(ctx, handOff, notices) : undefined;
-    handing?.catch(() => undefined); // awaited below once the handler is done; a failed attempt leaves the notices to the run
+    const passing = notices && handOff ? passOn(handOff, notices, ctx.log) : undefined;
     try {
       const output = await handler(input, {
         runId: workflowExecution?.workflowId ?? '',
@@ -64,26 +67,57 @@ function wrap(name: string, handler: TaskHandler, handOff: HandOff | undefined):
         heartbeat: (details) => ctx.heartbeat(details),
         log: ctx.log,
       });
-      if (handing) await handing;
-      return { output: output === undefined ? null : output, attempt, ...(handing ? { notified: true } : {}) };
+      const notified = passing ? await within(passing.passed, HAND_OFF_WAIT_MS) : false;
+      return { output: output === undefined ? null : output, attempt, ...(notified ? { notified: true } : {}) };
     } catch (err) {
       throw withAttempt(err, attempt);
+    } finally {
+      // No hand-off outlives its attempt (a late one could reach a receiver that has closed since).
+      passing?.stop();
     }
   };
   Object.defineProperty(activity, 'name', { value: name });
   return activity;
 }
 
-/** Tries until the notices are passed on, backing off while Temporal is away; stops when the attempt is cancelled. */
-async function handOffUntilDone(ctx: Context, handOff: HandOff, notices: NotifyInput): Promise<void> {
-  for (let delay = 250; ; delay = Math.min(delay * 2, HAND_OFF_MAX_BACKOFF_MS)) {
-    try {
-      await handOff(notices);
-      return;
-    } catch (err) {
-      ctx.log.warn('could not pass the run\'s notices on yet; trying again', { error: String(err), retryInMs: delay });
-      await ctx.sleep(delay); // throws once the attempt is cancelled
+/** Passes the notices on, trying again shortly while it fails, until done or stopped. Never throws. */
+function passOn(handOff: HandOff, notices: NotifyInput, log: Context['log']): { passed: Promise<boolean>; stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake = () => {};
+  const passed = (async () => {
+    for (let delay = 100; !stopped; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        await handOff(notices);
+        return true;
+      } catch (err) {
+        if (stopped) break;
+        log.warn("could not pass the run's notices on yet; trying again", { error: String(err), retryInMs: delay });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, delay);
+        });
+      }
     }
+    return false;
+  })();
+  return {
+    passed,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      wake();
+    },
+  };
+}
+
+/** The promise's answer, or false if it takes longer than `ms`. */
+async function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

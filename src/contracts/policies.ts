@@ -64,14 +64,21 @@ export function policiesSummary(userId: string | null, policies: readonly ToolPo
   return new TextEncoder().encode(JSON.stringify(full)).length <= POLICIES_MEMO_BUDGET ? full : { user_id: userId, count: policies.length };
 }
 
+/** What a tool name may be (as models and MCP servers name tools). */
+export const TOOL_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+
 /** Why a grant is refused before history, or undefined: a tool name, and room for a new tool in the scope. */
-export function grantRefusal(policies: readonly ToolPolicy[], tool: unknown, userId: string | null): { field?: string; rule?: string; message: string } | undefined {
-  if (typeof tool !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/.test(tool)) {
+export function grantRefusal(
+  policies: readonly ToolPolicy[],
+  tool: unknown,
+  userId: string | null,
+): { field?: string; rule?: string; limit?: number; message: string } | undefined {
+  if (typeof tool !== 'string' || !TOOL_NAME.test(tool)) {
     return { field: 'tool', message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")' };
   }
   if (policies.length >= MAX_POLICIES_PER_SCOPE && !policies.some((p) => p.tool === tool)) {
     const scope = userId === null ? 'the account' : `user ${userId}`;
-    return { rule: 'policies_per_scope', message: `${scope} already has ${policies.length} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first` };
+    return { rule: 'policies_per_scope', limit: MAX_POLICIES_PER_SCOPE, message: `${scope} already has ${policies.length} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first` };
   }
   return undefined;
 }

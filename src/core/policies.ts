@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { ToolPolicy } from '../contracts/interaction';
-import { POLICIES_MEMO_KEY, POLICIES_WORKFLOW_TYPE, policiesWorkflowPrefix, type PoliciesSummary } from '../contracts/policies';
+import { POLICIES_MEMO_KEY, POLICIES_WORKFLOW_TYPE, policiesWorkflowPrefix, TOOL_NAME, type PoliciesSummary } from '../contracts/policies';
 import type { Principal } from '../contracts/principal';
 import { ToolPolicyStore } from '../temporal/tool-policies';
 import { authorize } from './authorize';
@@ -11,7 +11,6 @@ import { label, visiblePage } from './visibility';
 /** Which policies a listing covers: one end user's, the account's, or all of them. */
 export type PolicyScopeFilter = { user_id: string } | { account: true } | { all: true };
 
-const TOOL_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
 
 /**
@@ -45,7 +44,7 @@ export class Policies {
     authorize(actor, 'manage');
     if (userId !== null) checkUser(userId);
     const scope = userId === null ? 'the account' : `user ${userId}`;
-    if (!(await this.store.list(userId)).some((p) => p.id === id)) {
+    if (!(await this.scope(userId)).some((p) => p.id === id)) {
       throw new HoldpointError(ErrorType.NotFound, `${scope} has no policy ${id}`, { policy_id: id, ...(userId !== null ? { user_id: userId } : {}) });
     }
     try {
@@ -58,29 +57,31 @@ export class Policies {
   /** Policies, oldest first. One scope is read from its entity (current); all of them from visibility. */
   async list(filter: PolicyScopeFilter, actor: Principal): Promise<ToolPolicy[]> {
     authorize(actor, 'read');
-    if ('user_id' in filter) return checkUser(filter.user_id) && this.store.list(filter.user_id);
-    if ('account' in filter) return this.store.list(null);
+    if ('user_id' in filter) return checkUser(filter.user_id) && this.scope(filter.user_id);
+    if ('account' in filter) return this.scope(null);
     const clauses = [`WorkflowType = '${POLICIES_WORKFLOW_TYPE}'`, `WorkflowId STARTS_WITH '${label('task queue', policiesWorkflowPrefix(this.taskQueue))}'`, `ExecutionStatus = 'Running'`];
     const all: ToolPolicy[] = [];
     let cursor: string | undefined;
     do {
       const page = await visiblePage(this.client, clauses, 100, cursor, POLICIES_MEMO_KEY);
-      for (const run of page.runs) {
-        const summary = run.memo as unknown as PoliciesSummary | undefined;
-        if (!summary) continue;
-        // A scope whose list did not fit its memo is read from its entity.
-        all.push(...(summary.policies ?? (summary.count ? await this.scope(summary.user_id) : [])));
-      }
+      const summaries = page.runs.map((run) => run.memo as unknown as PoliciesSummary | undefined).filter((m) => m !== undefined);
+      // A scope whose list did not fit its memo is read from its entity (those of a page at once).
+      const lists = await Promise.all(summaries.map((m) => m.policies ?? (m.count ? this.scope(m.user_id) : [])));
+      all.push(...lists.flat());
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
     return all.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
   }
 
+  /** One scope's policies, read from its entity; 503 when it does not answer (no worker, Temporal away). */
   private async scope(userId: string | null): Promise<ToolPolicy[]> {
     try {
       return await this.store.list(userId);
     } catch (err) {
-      throw fromTemporal(err, userId ?? 'account');
+      const scope = userId === null ? 'the account' : `user ${userId}`;
+      throw new HoldpointError(ErrorType.Unavailable, `could not read the tool policies of ${scope} just now (${err instanceof Error ? err.message : String(err)}); try again`, {
+        ...(userId !== null ? { user_id: userId } : {}),
+      });
     }
   }
 }

@@ -489,7 +489,7 @@ export class AgentLoop {
     })[tool.handler!]!;
     entry.args = args;
     try {
-      const { output, notified } = await (notices ? activity(args, notices.input) : activity(args));
+      const { output, notified } = await activity(args, ...(notices ? [notices.input] : []));
       notices?.settle(notified === true);
       return this.finish(entry, 'ran', output);
     } catch (err) {

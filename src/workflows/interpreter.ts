@@ -116,7 +116,7 @@ export class Interpreter {
     });
 
     try {
-      const { output, attempt, notified } = await (notices ? activities[step.handler]!(input, notices.input) : activities[step.handler]!(input));
+      const { output, attempt, notified } = await activities[step.handler]!(input, ...(notices ? [notices.input] : []));
       notices?.settle(notified === true);
       this.run.completeStep(record, output, { attempts: attempt });
     } catch (err) {

@@ -32,12 +32,15 @@ export interface CarriedNotices {
  * activity. A batch is riding until that activity says it passed it on; any batch sent meanwhile
  * carries the riding events first (receivers drop what they already have), so order holds, and a
  * task that fails, is cancelled or answers without saying so leaves its batch to the next hand-off.
+ * The price: those notices go out when the task's activity starts, at once with eager activity
+ * execution and a free slot, later when the worker's activity slots are all busy.
  */
 export class Notifier {
   private chain: Promise<void> = Promise.resolve();
   /** Local-activity batches not yet handed off: nothing rides past them. */
   private sending = 0;
-  private readonly riding = new Map<number, NotifiedEvent[]>();
+  /** Batches handed to task activities that have not said they passed them on, oldest first. */
+  private riding: { ride: number; events: NotifiedEvent[] }[] = [];
   private rides = 0;
 
   constructor(private readonly run: RunState) {}
@@ -54,19 +57,19 @@ export class Notifier {
    * here as usual (and undefined returned) before behavior 4 or while a local activity is under way.
    */
   carry(): CarriedNotices | undefined {
-    if ((this.run.input.settings.behavior ?? 1) < 4 || this.sending > 0 || this.riding.size > 0) {
+    if ((this.run.input.settings.behavior ?? 1) < 4 || this.sending > 0 || this.riding.length > 0) {
       this.flush();
       return undefined;
     }
     const events = this.take();
     if (events.length === 0) return undefined;
     const ride = ++this.rides;
-    this.riding.set(ride, events);
+    this.riding.push({ ride, events });
     return {
       input: { run: this.runNotice(), events },
       settle: (handedOff) => {
-        if (!this.riding.has(ride)) return; // sent meanwhile with a later batch
-        if (handedOff) this.riding.delete(ride);
+        if (!this.riding.some((r) => r.ride === ride)) return; // sent meanwhile with a later batch
+        if (handedOff) this.riding = this.riding.filter((r) => r.ride !== ride);
         else this.flush();
       },
     };
@@ -74,7 +77,7 @@ export class Notifier {
 
   /** Resolves once every batch is handed off; await it before the run ends or continues as new. */
   drain(): Promise<void> {
-    if (this.riding.size > 0) this.flush();
+    if (this.riding.length > 0) this.flush();
     return this.chain;
   }
 
@@ -97,8 +100,8 @@ export class Notifier {
   }
 
   private takeRiding(): NotifiedEvent[] {
-    const events = [...this.riding.values()].flat();
-    this.riding.clear();
+    const events = this.riding.flatMap((r) => r.events);
+    this.riding = [];
     return events;
   }
 

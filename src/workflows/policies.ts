@@ -30,7 +30,7 @@ export async function holdpointToolPolicies(input: PoliciesInput): Promise<never
         const refused = grantRefusal(policies, tool, input.user_id);
         if (refused) {
           const { message, ...details } = refused;
-          throw refusal({ type: ErrorType.InvalidRequest, message, details: [{ ...details, ...(details.rule ? { limit: MAX_POLICIES_PER_SCOPE } : {}) }], nonRetryable: true });
+          throw refusal({ type: ErrorType.InvalidRequest, message, details: [details], nonRetryable: true });
         }
       },
       description: `Allow a tool in this scope: {"tool", "source", "by", "at"}; the same tool again answers its existing policy. At most ${MAX_POLICIES_PER_SCOPE} per scope.`,

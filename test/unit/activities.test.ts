@@ -11,7 +11,8 @@ import { DELIVER_ACTIVITY, type WebhookJob, type WebhookRecord } from '../../src
 import { exampleHandlers } from '../../src/activities/handlers';
 import { createMarkActivities } from '../../src/activities/markers';
 import type { SubscriptionCache } from '../../src/activities/subscriptions';
-import { createTaskActivities, type TaskContext, type TaskHandlers } from '../../src/activities/tasks';
+import { createTaskActivities, type HandOff, type TaskContext, type TaskHandlers } from '../../src/activities/tasks';
+import type { NotifyInput } from '../../src/contracts/notify';
 import { createDeliveryActivities, type DeliveryDeps } from '../../src/activities/webhook-delivery';
 import { webhookSecret } from '../../src/webhooks/secrets';
 import { TargetPolicy } from '../../src/webhooks/targets';
@@ -352,5 +353,48 @@ describe('task activities', () => {
   it('the marker activity hands back what it was given', async () => {
     const input = { kind: 'cancelled' as const, summary: 'cancelled by ops', data: { by: 'ops' } };
     await expect(new MockActivityEnvironment().run(createMarkActivities()[MARK_ACTIVITY], input)).resolves.toEqual(input);
+  });
+});
+
+describe("task activities passing a run's notices on", () => {
+  const notices: NotifyInput = {
+    run: { run_id: 'wfr_unit', workflow: 'w', status: 'running', task: 't', started_at: '2026-11-22T00:00:00.000Z' },
+    events: [{ event: { seq: 3, type: 'decided', at: '2026-11-22T00:00:01.000Z' } as never }],
+  };
+  const call = (handOff: HandOff, handler: TaskHandlers[string] = () => 'done') =>
+    new MockActivityEnvironment({ workflowExecution, activityId: '3' }).run(createTaskActivities({ work: handler }, handOff).work!, { n: 1 }, notices);
+
+  it('passes them on beside the handler and says so', async () => {
+    const passed: NotifyInput[] = [];
+    await expect(call(async (n) => void passed.push(n))).resolves.toEqual({ output: 'done', attempt: 1, notified: true });
+    expect(passed).toEqual([notices]);
+  });
+
+  it('tries again while passing them on fails', async () => {
+    let tries = 0;
+    const flaky: HandOff = async () => {
+      tries += 1;
+      if (tries < 3) throw new Error('Temporal is away');
+    };
+    await expect(call(flaky)).resolves.toEqual({ output: 'done', attempt: 1, notified: true });
+    expect(tries).toBe(3);
+  });
+
+  it('keeps the result of a task whose hand-off does not finish, and leaves the notices to the run', async () => {
+    let release = () => {};
+    const stuck: HandOff = () => new Promise((resolve) => (release = () => resolve(undefined)));
+    await expect(call(stuck)).resolves.toEqual({ output: 'done', attempt: 1 });
+    release();
+  });
+
+  it('fails the attempt as the handler failed, whatever the hand-off does', async () => {
+    const failure = await failureOf(call(async () => undefined, () => Promise.reject(new Error('the payment provider said no'))));
+    expect(failure.message).toBe('the payment provider said no');
+    expect(failure.details).toEqual([{ attempt: 1 }]);
+  });
+
+  it('answers without the flag when the worker was made without a hand-off (the run then sends them)', async () => {
+    const result = await new MockActivityEnvironment({ workflowExecution, activityId: '3' }).run(createTaskActivities({ work: () => 'done' }).work!, {}, notices);
+    expect(result).toEqual({ output: 'done', attempt: 1 });
   });
 });

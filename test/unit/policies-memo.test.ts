@@ -48,6 +48,7 @@ describe('granting a tool', () => {
   it('refuses a new tool in a full scope, naming the limit; the same tool again still answers', () => {
     expect(grantRefusal(full, 'one_more', 'cust_1')).toEqual({
       rule: 'policies_per_scope',
+      limit: MAX_POLICIES_PER_SCOPE,
       message: `user cust_1 already has ${MAX_POLICIES_PER_SCOPE} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first`,
     });
     expect(grantRefusal(full, 'tool_7', 'cust_1')).toBeUndefined();
