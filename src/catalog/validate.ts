@@ -3,6 +3,7 @@ import { APPROVE_OPTION, Definition, DEFAULT_OPTIONS, REJECT_OPTION, type AgentS
 import { durationToMs } from '../contracts/duration';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import { ASK_USER_TOOL } from '../contracts/interaction';
+import { assigneeKeys } from '../lib/assignees';
 import { ExpressionEngine, ExpressionError } from '../lib/expressions';
 
 /** One thing wrong with a definition, located by step and field. */
@@ -120,6 +121,7 @@ function checkSemantics(definition: Definition, options: ValidateOptions): Defin
           for (const placeholder of ExpressionEngine.placeholders(step.message)) expression(placeholder, `${path}.message`, 'message', step.name);
           if (step.context) expression(step.context, `${path}.context`, 'context', step.name);
           checkEscalation(step, at, problems);
+          checkQuorum(step as Quorum, at, problems);
           const onTimeout = step.on_timeout ?? 'fail';
           const always = ['fail', 'skip', 'timeout_skip'];
           if (step.type === 'input' || step.type === 'question') {
@@ -214,6 +216,7 @@ function checkAgent(step: AgentStep, path: string, at: (field: string) => Omit<D
       problems.push({ ...field('on_timeout'), message: '"approve" needs a confirmation; a tool that waits for input or a result cannot be approved by a timeout' });
     }
     checkEscalation({ timeout: tool.timeout, escalation: tool.escalation }, field, problems);
+    checkQuorum(tool, field, problems);
   });
   (step.script ?? []).forEach((turn, i) => {
     for (const call of turn.tool_calls ?? []) {
@@ -236,6 +239,33 @@ function checkEscalation(step: Pick<PauseStep, 'timeout' | 'escalation'>, at: (f
   if (reassign !== undefined && reassign >= timeout) problems.push({ ...at('escalation.reassign_after'), message: `must be shorter than the step's timeout (${step.timeout})` });
   if (remind !== undefined && reassign !== undefined && remind >= reassign) {
     problems.push({ ...at('escalation.remind_after'), message: 'must be shorter than reassign_after: remind first, then reassign' });
+  }
+}
+
+/** The quorum fields a pause or a gated tool may set, with who may decide it. */
+interface Quorum {
+  assignees?: readonly string[] | undefined;
+  escalation?: { reassign_to?: readonly string[] | undefined } | undefined;
+  approvals_required?: number | undefined;
+  rejections_required?: number | undefined;
+}
+
+/**
+ * A quorum of more distinct people than the step can ever have could never be reached: when it names
+ * only people (no group), the most who may decide are those and whoever escalation reassigns it to.
+ */
+function checkQuorum(step: Quorum, at: (field: string) => Omit<DefinitionProblem, 'message'>, problems: DefinitionProblem[]): void {
+  if (!step.assignees) return; // unassigned: anyone may decide
+  const named = [...step.assignees, ...(step.escalation?.reassign_to ?? [])];
+  if (named.some((a) => a.startsWith('group:'))) return;
+  const people = new Set(assigneeKeys(named));
+  for (const field of ['approvals_required', 'rejections_required'] as const) {
+    const required = step[field];
+    if (required === undefined || required <= people.size) continue;
+    problems.push({
+      ...at(field),
+      message: `needs ${required} distinct people, but only ${people.size} may decide (${[...people].map((p) => p.replace(/^user:/, '')).join(', ')}) and no group: it could never be reached`,
+    });
   }
 }
 

@@ -88,6 +88,23 @@ const pauseCommonArb = fc
   )
   .map(([fields, slack, ladder, message]) => ({ ...fields, ...(slack ? { slack } : {}), ...ladder, message }));
 
+/**
+ * The validator refuses a quorum of more distinct people than may decide a step that names only
+ * people (its assignees and whoever escalation reassigns it to); this keeps generated ones within it.
+ */
+function withinQuorum<T extends Record<string, unknown>>(step: T): T {
+  const assignees = step.assignees as string[] | undefined;
+  if (!assignees) return step;
+  const named = [...assignees, ...(((step.escalation as { reassign_to?: string[] } | undefined)?.reassign_to) ?? [])];
+  if (named.some((a) => a.startsWith('group:'))) return step;
+  const people = new Set(named.map((a) => (a.startsWith('user:') ? a : `user:${a}`))).size;
+  const out: Record<string, unknown> = { ...step };
+  for (const field of ['approvals_required', 'rejections_required']) {
+    if (typeof out[field] === 'number' && (out[field] as number) > people) out[field] = people;
+  }
+  return out as T;
+}
+
 /** The approval rules a choice or review offers, consistent with what it offers. */
 function approvalArb(offered: readonly string[]) {
   const canApprove = offered.includes('approve');
@@ -139,7 +156,7 @@ const choiceArb = (type: 'confirmation' | 'decision'): fc.Arbitrary<Step> =>
       const offered = options ?? ['approve', 'reject'];
       return fc.tuple(approvalArb(offered), onTimeoutArb(offered)).map(
         ([approval, onTimeout]) =>
-          ({ name: PLACEHOLDER, type, ...common, ...(options ? { options } : {}), ...approval, ...(onTimeout ? { on_timeout: onTimeout } : {}) }) as Step,
+          withinQuorum({ name: PLACEHOLDER, type, ...common, ...(options ? { options } : {}), ...approval, ...(onTimeout ? { on_timeout: onTimeout } : {}) }) as Step,
       );
     });
 
@@ -170,7 +187,7 @@ const outputReviewArb: fc.Arbitrary<Step> = fc
   .tuple(pauseCommonArb, approvalArb(['approve', 'reject']), onTimeoutArb(['approve', 'reject']), fc.nat(), fc.option(schemaArb, { nil: undefined }))
   .map(
     ([common, approval, onTimeout, pick, output_schema]) =>
-      ({
+      withinQuorum({
         name: PLACEHOLDER,
         type: 'output_review',
         ...common,
@@ -178,7 +195,7 @@ const outputReviewArb: fc.Arbitrary<Step> = fc
         ...(onTimeout ? { on_timeout: onTimeout } : {}),
         review: `#${pick}`,
         ...(output_schema ? { output_schema } : {}),
-      }) as Step,
+      }) as unknown as Step,
   );
 
 const TOOL_NAMES = ['lookup', 'send_email', 'refund', 'ask-ops', 'search'] as const;
@@ -210,7 +227,7 @@ const toolArb: fc.Arbitrary<AgentTool> = fc
     if (mode === 'requires_user_input' && withFields) tool.user_input_fields = ['to'];
     const approveAllowed = mode !== 'requires_user_input' && mode !== 'external_execution';
     if (onTimeout !== 'approve' || approveAllowed) tool.on_timeout = onTimeout;
-    return tool as unknown as AgentTool;
+    return withinQuorum(tool) as unknown as AgentTool;
   });
 
 const MODELS = ['scripted', 'default', 'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-5', 'openai-compatible:llama3.1'] as const;

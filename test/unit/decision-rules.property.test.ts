@@ -92,9 +92,11 @@ const setupArb: fc.Arbitrary<Setup> = fc
   .map((r) => {
     const options = r.type === 'decision' ? (r.options ?? ['ship', 'hold']) : r.options;
     const offered = options ?? ['approve', 'reject'];
-    // The validator's rules: counting approvals (rejections) needs the option to count.
-    const approvals = offered.includes('approve') ? r.approvals : 1;
-    const rejections = offered.includes('reject') ? r.rejections : 1;
+    // The validator's rules: counting approvals (rejections) needs the option to count, and no more
+    // distinct people than may decide when the step names only people.
+    const people = r.assignees && !r.assignees.some((a) => a.startsWith('group:')) ? r.assignees.length : Infinity;
+    const approvals = offered.includes('approve') ? Math.min(r.approvals, people) : 1;
+    const rejections = offered.includes('reject') ? Math.min(r.rejections, people) : 1;
     const step = {
       name: STEP,
       type: r.type,

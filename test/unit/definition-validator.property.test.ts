@@ -449,6 +449,18 @@ const stepBreaks: Record<string, (first: string) => fc.Arbitrary<StepBreak>> = {
     fc
       .tuple(fc.subarray(OPTION_POOL.filter((o) => o !== 'approve'), { minLength: 1 }), fc.integer({ min: 2, max: 20 }))
       .map(([options, n]) => ({ step: decisionStep({ options, approvals_required: n }), at: '.approvals_required', message: /counts "approve" decisions, but the step offers no "approve" option/ })),
+  'a quorum of more distinct people than may decide a step that names only people': () =>
+    fc
+      .tuple(fc.uniqueArray(fc.constantFrom('alice', 'user:bob', 'carol'), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 5 }), rng(['approvals', 'rejections', 'tool']))
+      .map(([assignees, more, kind]) => {
+        const n = assignees.length + more;
+        const message = new RegExp(`needs ${n} distinct people, but only ${assignees.length} may decide`);
+        if (kind === 'tool') {
+          return { step: agentStep({ tools: [tool({ requires_confirmation: true, assignees, approvals_required: n })] }), at: '.tools[0].approvals_required', message };
+        }
+        const field = `${kind}_required`;
+        return { step: { name: MUTANT, type: 'confirmation', message: 'Ship?', assignees, [field]: n }, at: `.${field}`, message };
+      }),
   'an output review of a step that does not exist, of itself, or of a later task': () =>
     fc.oneof(
       rng(['ghost', 'Fetch']).map((review) => ({ step: reviewStep(review), at: '.review', message: new RegExp(`"${review}" is not a task step that comes before this one`) })),
