@@ -76,6 +76,9 @@ interface Send {
 describe('the security matrix', () => {
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, next) => (lines.push(chunk.toString()), next()) });
+  /** The worker's lines and the Temporal runtime's (workflow and activity logs), at debug level. */
+  const workerLines: string[] = [];
+  const workerSink = new Writable({ write: (chunk: Buffer, _enc, next) => (workerLines.push(chunk.toString()), next()) });
   let stack: TestStack;
   let receiver: Receiver;
   let doc: Json;
@@ -89,7 +92,7 @@ describe('the security matrix', () => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    stack = await startStack({ handlers: { echo: (input: unknown) => input ?? null }, definitions: [...stepPauses, ...toolPauses, done], logger: pino({ level: 'debug' }, sink) });
+    stack = await startStack({ handlers: { echo: (input: unknown) => input ?? null }, definitions: [...stepPauses, ...toolPauses, done], logger: pino({ level: 'debug' }, sink), workerLogger: pino({ level: 'debug' }, workerSink) });
     doc = (await call('GET', '/openapi.json')).body as Json;
     ajv.addSchema({ $id: 'doc', components: doc.components as Json });
     operations = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([template, ops]) =>
@@ -454,11 +457,15 @@ describe('the security matrix', () => {
       texts.push({ where: `memo and search attributes of ${execution.workflowId}`, text: textOf(await handle.describe()) });
     }
     texts.push({ where: 'the gateway log', text: lines.join('') });
+    texts.push({ where: 'the worker log', text: workerLines.join('') });
 
     // The scan reads what it should: the canary task is in the runs' histories, the log has lines from every face.
     expect(texts.filter((t) => t.where.startsWith('history') && t.text.includes(canary)).length).toBeGreaterThanOrEqual(4);
     expect(lines.length).toBeGreaterThan(20);
     for (const route of ['/v1/', '/api/v2/', '/agents/', '/workflows/']) expect(lines.some((l) => l.includes(`"route":"${route}`))).toBe(true);
+    // The worker's log has its own lines and the runtime's: activities of runs, webhook deliveries.
+    expect(workerLines.some((l) => l.includes('"msg":"worker created"'))).toBe(true);
+    expect(workerLines.some((l) => l.includes('"component":"temporal"') && l.includes('"activityType"'))).toBe(true);
     const leaks = texts.flatMap(({ where, text }) => [...secrets].filter((s) => text.includes(s)).map((s) => `${s.slice(0, 12)}… in ${where}`));
     expect(leaks).toEqual([]);
   }, 240_000);

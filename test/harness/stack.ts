@@ -63,6 +63,11 @@ export interface StackOptions {
   workerMetrics?: boolean;
   /** The gateway's logger (a test that reads its lines). @default the suite's */
   logger?: Logger;
+  /**
+   * The worker's logger, and at debug level the Temporal runtime's (workflow and activity logs; only
+   * the first stack a test file starts installs the runtime). @default the suite's
+   */
+  workerLogger?: Logger;
 }
 
 export interface TestStack {
@@ -96,7 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   // One Temporal runtime per process: the first stack of a test file installs it, with the worker's
   // metrics exporter when that stack asks for one.
   const metricsAddress = options.workerMetrics ? `127.0.0.1:${await freePort()}` : undefined;
-  const runtime = installTemporalLogging(logger, 'warn', { handleSignals: false, metrics: metricsAddress });
+  const runtime = installTemporalLogging(options.workerLogger ?? logger, options.workerLogger ? 'debug' : 'warn', { handleSignals: false, metrics: metricsAddress });
   if (metricsAddress && runtime.metrics !== metricsAddress) throw new Error('workerMetrics: only the first stack a test file starts can export worker metrics');
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
@@ -121,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       taskQueue,
       handlers,
       workflowBundle: { codePath: process.env.HOLDPOINT_TEST_BUNDLE! },
-      logger,
+      logger: options.workerLogger ?? logger,
       tuning: { shutdownGraceTime: '1s' },
       ...(options.modelEnv ? { modelEnv: options.modelEnv } : {}),
     });
