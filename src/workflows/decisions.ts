@@ -67,18 +67,13 @@ export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
   if (request.remember && !pause.tool?.gate) {
     reject(ErrorType.InvalidRequest, `remember applies to the tool gates a permission mode puts up; step "${pause.step}" is not one`, { field: 'remember' });
   }
-  if (isApproval(pause)) checkApprovalRules(run, pause, request);
+  if (isApproval(pause)) checkApprovalRules(pause, request);
   return { request, pause, duplicate: false };
 }
 
 /** Pauses whose options include approving and rejecting, and so take approval rules. */
 export function isApproval(pause: Pause): boolean {
   return pause.type === 'confirmation' || pause.type === 'decision' || pause.type === 'output_review' || pause.type === 'tool_approval';
-}
-
-/** An output review's `{"edit": <the corrected output>}`. */
-export function isEdit(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && Object.hasOwn(value, 'edit');
 }
 
 /** Whether a value approves (anything but a rejection: another option, an edit). */
@@ -156,7 +151,7 @@ function checkAssignees(pause: Pause, request: DecisionRequest): void {
   });
 }
 
-function checkApprovalRules(run: RunState, pause: Pause, request: DecisionRequest): void {
+function checkApprovalRules(pause: Pause, request: DecisionRequest): void {
   const { rules } = pause;
   const value = request.value;
   if (value === REJECT_OPTION && rules.reject_requires_comment && !request.comment?.trim()) {
@@ -177,11 +172,9 @@ function checkApprovalRules(run: RunState, pause: Pause, request: DecisionReques
       rule: 'approvals_required',
     });
   }
-  // Votes before an edit of the reviewed output were on other content: their authors may vote again.
-  const round = run.currentRound(pause);
-  const earlier = round.find((v) => v.by === request.by);
+  const earlier = pause.votes.find((v) => v.by === request.by);
   if (earlier) {
-    const approvals = round.filter((v) => v.value === APPROVE_OPTION || (pause.type === 'output_review' && isEdit(v.value))).length;
+    const approvals = pause.votes.filter((v) => v.value === APPROVE_OPTION).length;
     reject(ErrorType.AlreadyDecided, `${request.by} already decided ${JSON.stringify(earlier.value)} on step "${pause.step}" at ${earlier.at}; it needs ${rules.approvals_required} distinct approvers (${approvals} so far)`, {
       request_id: pause.request_id,
       decided_by: earlier.by,

@@ -5,7 +5,6 @@ import { durationToMs } from '../contracts/duration';
 import type { ToolPauseInfo } from '../contracts/agent';
 import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
 import { digestOf } from '../lib/digest';
-import { isEdit } from './decisions';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
 import type { RunState } from './run-state';
 
@@ -181,9 +180,7 @@ export function applyOutcome(run: RunState, step: PauseStep, pause: Pause, recor
     const reviewed = run.stepRecord(step.review)!;
     reviewed.original_output = reviewed.output;
     reviewed.output = (value as { edit: unknown }).edit;
-    // Whoever made the edit (with several reviewers, the approval that shipped it may be another's).
-    const editor = [...pause.votes].reverse().find((v) => isEdit(v.value));
-    reviewed.edited_by = editor?.by ?? decision.by ?? 'an unnamed sender';
+    reviewed.edited_by = decision.by ?? 'an unnamed sender';
     run.completeStep(record, 'edit');
     return;
   }

