@@ -335,7 +335,7 @@ export class AgentLoop {
     entry.decided_by = decision.by ?? 'system';
     // From behavior 4 what comes next shows the decision: the tool's activity (which carries its
     // notices) or the call's end; before, it was shown here as well.
-    if ((this.run.input.settings.behavior ?? 1) < 4) this.hooks.changed();
+    if (this.run.behavior < 4) this.hooks.changed();
 
     const value = decision.value;
     if (hitl === 'question') return this.finish(entry, 'ran', { answers: value });

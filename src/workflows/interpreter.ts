@@ -33,7 +33,7 @@ const DEFAULT_TASK_TIMEOUT = '1m';
  * change on the way there. Runs started earlier replay with their extra writes.
  */
 export function writesOnlyBeforeWaiting(run: RunState): boolean {
-  return (run.input.settings.behavior ?? 1) >= 3;
+  return run.behavior >= 3;
 }
 
 /**

@@ -57,7 +57,7 @@ export class Notifier {
    * here as usual (and undefined returned) before behavior 4 or while a local activity is under way.
    */
   carry(): CarriedNotices | undefined {
-    if ((this.run.input.settings.behavior ?? 1) < 4 || this.sending > 0 || this.riding.length > 0) {
+    if (this.run.behavior < 4 || this.sending > 0 || this.riding.length > 0) {
       this.flush();
       return undefined;
     }

@@ -184,7 +184,7 @@ export class RunHandlers {
 /** Records a marker in the run's history (see contracts/markers.ts); never fails the run. */
 export async function mark(run: RunState, input: MarkInput): Promise<void> {
   // Runs started before markers existed replay without them.
-  if ((run.input.settings.behavior ?? 1) < 2) return;
+  if (run.behavior < 2) return;
   try {
     await proxyLocalActivities<MarkActivities>({ startToCloseTimeout: '5s', summary: input.summary, retry: { maximumAttempts: 3 } })[MARK_ACTIVITY](input);
   } catch (err) {

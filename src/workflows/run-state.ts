@@ -100,6 +100,11 @@ export class RunState {
     return this.input.definition.name;
   }
 
+  /** The behavior revision the run was started with (see RunSettings.behavior); 1 when it names none. */
+  get behavior(): number {
+    return this.input.settings.behavior ?? 1;
+  }
+
   /** `paused` while a pause waits and nothing else runs; the stored status otherwise. */
   get status(): RunStatus {
     if (this.data.status !== 'running') return this.data.status;

@@ -53,7 +53,7 @@ export class Visibility {
   private readonly stepAttribute: boolean;
 
   constructor(private readonly run: RunState) {
-    this.stepAttribute = (run.input.settings.behavior ?? 1) >= 2;
+    this.stepAttribute = run.behavior >= 2;
   }
 
   sync(runningStep?: { name: string; handler?: string }): void {
