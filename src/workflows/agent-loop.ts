@@ -34,8 +34,8 @@ import type { RunState } from './run-state';
 
 export interface AgentHooks {
   changed(runningStep?: { name: string; handler?: string }): void;
-  /** The same before a tool's activity: returns the notices it is to pass on, if they ride with it. */
-  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices | undefined;
+  /** The same before a tool's activity: what its call carries (the notices since the last hand-off, from behavior 4). */
+  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices;
   shouldContinueAsNew(): boolean;
   /** Renders a template over the run's context (plus `extra`), failing the step on a bad expression. */
   render(stepName: string, field: string, template: string, record: StepRecord, extra?: Record<string, unknown>): Promise<string>;
@@ -489,11 +489,9 @@ export class AgentLoop {
     })[tool.handler!]!;
     entry.args = args;
     try {
-      const { output, notified } = await activity(args, ...(notices ? [notices.input] : []));
-      notices?.settle(notified === true);
+      const { output } = await notices.call((...riding) => activity(args, ...riding));
       return this.finish(entry, 'ran', output);
     } catch (err) {
-      notices?.settle(false);
       if (isCancellation(err)) throw err;
       // The model hears of the failure and decides what to do; the run goes on.
       return this.finish(entry, 'failed', { error: failureMessage(err) });

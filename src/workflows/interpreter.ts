@@ -20,8 +20,8 @@ import type { RunState } from './run-state';
 export interface InterpreterHooks {
   /** What the run shows changed (a pause opened or closed, a step started). */
   changed(runningStep?: { name: string; handler?: string }): void;
-  /** The same before a task: returns the notices its activity is to pass on, if they ride with it. */
-  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices | undefined;
+  /** The same before a task: what its activity call carries (the notices since the last hand-off, from behavior 4). */
+  changedBeforeTask(runningStep: { name: string; handler: string }): CarriedNotices;
   /** True when history is long enough that the run should continue as new at the next safe point. */
   shouldContinueAsNew(): boolean;
 }
@@ -116,11 +116,9 @@ export class Interpreter {
     });
 
     try {
-      const { output, attempt, notified } = await activities[step.handler]!(input, ...(notices ? [notices.input] : []));
-      notices?.settle(notified === true);
+      const { output, attempt } = await notices.call((...riding) => activities[step.handler]!(input, ...riding));
       this.run.completeStep(record, output, { attempts: attempt });
     } catch (err) {
-      notices?.settle(false);
       if (isCancellation(err)) throw err;
       const failure = describeTaskFailure(err);
       this.run.failStep(record, { type: failure.type, message: failure.message }, failure.attempts);

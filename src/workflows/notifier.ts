@@ -15,12 +15,16 @@ const activities = proxyLocalActivities<NotifyActivities>({
   retry: { initialInterval: '250ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Notices handed to a task activity to pass on (behavior 4), and what the run learns back. */
+/**
+ * A task activity's call with the run's notices riding on it (behavior 4): the activity gets them as
+ * its last argument, and its answer says whether it passed them on; if not, the run sends them.
+ */
 export interface CarriedNotices {
-  input: NotifyInput;
-  /** The activity returned: `handedOff` when it says it passed the notices on; otherwise they are sent here. */
-  settle(handedOff: boolean): void;
+  call<R extends { notified?: boolean }>(activity: (...notices: [NotifyInput] | []) => Promise<R>): Promise<R>;
 }
+
+/** A call with nothing riding on it. */
+const NOTHING_CARRIED: CarriedNotices = { call: (activity) => activity() };
 
 /**
  * Hands the run's notable events to the notify activity (webhooks, Slack, the cross-run feed), in
@@ -40,8 +44,7 @@ export class Notifier {
   /** Local-activity batches not yet handed off: nothing rides past them. */
   private sending = 0;
   /** Batches handed to task activities that have not said they passed them on, oldest first. */
-  private riding: { ride: number; events: NotifiedEvent[] }[] = [];
-  private rides = 0;
+  private riding: NotifiedEvent[][] = [];
 
   constructor(private readonly run: RunState) {}
 
@@ -53,26 +56,37 @@ export class Notifier {
   }
 
   /**
-   * The events since the last flush, for the task activity about to be scheduled to pass on; sent
-   * here as usual (and undefined returned) before behavior 4 or while a local activity is under way.
+   * The events since the last flush, to ride with the task activity about to be called; sent here as
+   * usual (and nothing rides) before behavior 4 or while a local activity is under way.
    */
-  carry(): CarriedNotices | undefined {
+  carry(): CarriedNotices {
     if (this.run.behavior < 4 || this.sending > 0 || this.riding.length > 0) {
       this.flush();
-      return undefined;
+      return NOTHING_CARRIED;
     }
     const events = this.take();
-    if (events.length === 0) return undefined;
-    const ride = ++this.rides;
-    this.riding.push({ ride, events });
+    if (events.length === 0) return NOTHING_CARRIED;
+    this.riding.push(events);
+    const input: NotifyInput = { run: this.runNotice(), events };
     return {
-      input: { run: this.runNotice(), events },
-      settle: (handedOff) => {
-        if (!this.riding.some((r) => r.ride === ride)) return; // sent meanwhile with a later batch
-        if (handedOff) this.riding = this.riding.filter((r) => r.ride !== ride);
-        else this.flush();
+      call: async (activity) => {
+        try {
+          const answer = await activity(input);
+          this.settle(events, answer.notified === true);
+          return answer;
+        } catch (err) {
+          this.settle(events, false);
+          throw err;
+        }
       },
     };
+  }
+
+  /** A riding batch's activity answered: done if it passed the batch on, else the batch is sent here. */
+  private settle(events: NotifiedEvent[], handedOff: boolean): void {
+    if (!this.riding.includes(events)) return; // sent meanwhile with a later batch
+    if (handedOff) this.riding = this.riding.filter((r) => r !== events);
+    else this.flush();
   }
 
   /** Resolves once every batch is handed off; await it before the run ends or continues as new. */
@@ -100,7 +114,7 @@ export class Notifier {
   }
 
   private takeRiding(): NotifiedEvent[] {
-    const events = this.riding.flatMap((r) => r.events);
+    const events = this.riding.flat();
     this.riding = [];
     return events;
   }

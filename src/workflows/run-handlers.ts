@@ -38,7 +38,7 @@ export class RunHandlers {
   };
 
   /** As {@link changed}, before a task: from behavior 4 the notices ride with the task's activity. */
-  changedBeforeTask = (runningStep: { name: string; handler: string }): CarriedNotices | undefined => {
+  changedBeforeTask = (runningStep: { name: string; handler: string }): CarriedNotices => {
     this.visibility.sync(runningStep);
     return this.notifier.carry();
   };
