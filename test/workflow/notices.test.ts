@@ -84,15 +84,25 @@ describe('notices that ride with a task', () => {
     return { notifyMarkers, taskArgs };
   }
 
+  /** Starts a run of `workflow` and approves its gate: the run's id and how it ended. */
+  async function startAndApprove(workflow: string): Promise<{ runId: string; status: string }> {
+    const started = await start(stack, workflow, task).expect(200);
+    const runId = started.body.run_id as string;
+    const decided = await resume(stack, runId, { input: { resume: { step: 'gate', input: 'approve' } } }).expect(200);
+    return { runId, status: decided.body.output.status as string };
+  }
+
+  /** The webhook's deliveries for the run once `count` have arrived, by type. */
+  async function delivered(hook: string, runId: string, count: number): Promise<string[]> {
+    await receiver.until(() => deliveredTypes(receiver, hook, runId).length >= count);
+    return deliveredTypes(receiver, hook, runId);
+  }
+
   it('hands the start and the decision to the tasks after them, in order, once each', async () => {
     await register('chain');
-    const started = await start(stack, 'notice-chain', task).expect(200);
-    const runId = started.body.run_id as string;
-    const done = await resume(stack, runId, { input: { resume: { step: 'gate', input: 'approve' } } }).expect(200);
-    expect(done.body.output.status).toBe('completed');
-
-    await receiver.until(() => deliveredTypes(receiver, 'chain', runId).length >= 4);
-    expect(deliveredTypes(receiver, 'chain', runId)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
+    const { runId, status } = await startAndApprove('notice-chain');
+    expect(status).toBe('completed');
+    expect(await delivered('chain', runId, 4)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
     // Both tasks carried notices (input + notices); only the pause and the end used the local activity.
     const { notifyMarkers, taskArgs } = await handOffs(runId);
     expect(Object.values(taskArgs)).toEqual([2, 2]);
@@ -107,8 +117,7 @@ describe('notices that ride with a task', () => {
     const done = await stack.http('alice').post(`/v1/approvals/${started.body.output.pendingAction.request_id}/decision?wait=10s`).send({ value: 'approve' }).expect(200);
     expect(done.body.run.output.status).toBe('completed');
 
-    await receiver.until(() => deliveredTypes(receiver, 'agent', runId).length >= 4);
-    expect(deliveredTypes(receiver, 'agent', runId)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
+    expect(await delivered('agent', runId, 4)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
     // The tool's activity carried the decision; the model calls carry nothing.
     const { taskArgs } = await handOffs(runId);
     expect(Object.values(taskArgs).filter((n) => n === 2)).toHaveLength(1);
@@ -116,13 +125,9 @@ describe('notices that ride with a task', () => {
 
   it('sends the notices a failed task carried, before the failure', async () => {
     await register('failing');
-    const started = await start(stack, 'notice-failing', task).expect(200);
-    const runId = started.body.run_id as string;
-    const failed = await resume(stack, runId, { input: { resume: { step: 'gate', input: 'approve' } } }).expect(200);
-    expect(failed.body.output.status).toBe('failed');
-
-    await receiver.until(() => deliveredTypes(receiver, 'failing', runId).includes('run.failed'));
-    expect(deliveredTypes(receiver, 'failing', runId)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.failed']);
+    const { runId, status } = await startAndApprove('notice-failing');
+    expect(status).toBe('failed');
+    expect(await delivered('failing', runId, 4)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.failed']);
   });
 
   it('sends the notices itself when the task activity did not pass them on (a worker of an earlier release)', async () => {
@@ -150,11 +155,8 @@ describe('notices that ride with a task', () => {
     });
     const running = worker.run();
     try {
-      const started = await start(stack, 'notice-chain', task).expect(200);
-      const runId = started.body.run_id as string;
-      await resume(stack, runId, { input: { resume: { step: 'gate', input: 'approve' } } }).expect(200);
-      await receiver.until(() => deliveredTypes(receiver, 'earlier', runId).length >= 4);
-      expect(deliveredTypes(receiver, 'earlier', runId)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
+      const { runId } = await startAndApprove('notice-chain');
+      expect(await delivered('earlier', runId, 4)).toEqual(['run.started', 'approval.requested', 'approval.decided', 'run.completed']);
       // Each task's answer lacked `notified`, so its notices went out in a local activity of their own.
       expect((await handOffs(runId)).notifyMarkers).toBe(4);
     } finally {
