@@ -64,6 +64,11 @@ export function policiesSummary(userId: string | null, policies: readonly ToolPo
   return new TextEncoder().encode(JSON.stringify(full)).length <= POLICIES_MEMO_BUDGET ? full : { user_id: userId, count: policies.length };
 }
 
+/** A scope as messages name it: "the account" or "user <id>". */
+export function scopeLabel(userId: string | null): string {
+  return userId === null ? 'the account' : `user ${userId}`;
+}
+
 /** What a tool name may be (as models and MCP servers name tools). */
 export const TOOL_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 
@@ -77,8 +82,7 @@ export function grantRefusal(
     return { field: 'tool', message: 'tool must be a tool name (letters, digits, "_", "-", ".", ":")' };
   }
   if (policies.length >= MAX_POLICIES_PER_SCOPE && !policies.some((p) => p.tool === tool)) {
-    const scope = userId === null ? 'the account' : `user ${userId}`;
-    return { rule: 'policies_per_scope', limit: MAX_POLICIES_PER_SCOPE, message: `${scope} already has ${policies.length} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first` };
+    return { rule: 'policies_per_scope', limit: MAX_POLICIES_PER_SCOPE, message: `${scopeLabel(userId)} already has ${policies.length} policies, the most one scope keeps (${MAX_POLICIES_PER_SCOPE}); revoke one first` };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { ErrorType, HoldpointError } from '../contracts/errors';
 import type { ToolPolicy } from '../contracts/interaction';
-import { POLICIES_MEMO_KEY, POLICIES_WORKFLOW_TYPE, policiesWorkflowPrefix, TOOL_NAME, type PoliciesSummary } from '../contracts/policies';
+import { POLICIES_MEMO_KEY, POLICIES_WORKFLOW_TYPE, policiesWorkflowPrefix, scopeLabel, TOOL_NAME, type PoliciesSummary } from '../contracts/policies';
 import type { Principal } from '../contracts/principal';
 import { ToolPolicyStore } from '../temporal/tool-policies';
 import { authorize } from './authorize';
@@ -43,9 +43,8 @@ export class Policies {
   async delete(id: number, userId: string | null, actor: Principal): Promise<ToolPolicy> {
     authorize(actor, 'manage');
     if (userId !== null) checkUser(userId);
-    const scope = userId === null ? 'the account' : `user ${userId}`;
     if (!(await this.scope(userId)).some((p) => p.id === id)) {
-      throw new HoldpointError(ErrorType.NotFound, `${scope} has no policy ${id}`, { policy_id: id, ...(userId !== null ? { user_id: userId } : {}) });
+      throw new HoldpointError(ErrorType.NotFound, `${scopeLabel(userId)} has no policy ${id}`, { policy_id: id, ...(userId !== null ? { user_id: userId } : {}) });
     }
     try {
       return await this.store.revoke(userId, id);
@@ -78,8 +77,7 @@ export class Policies {
     try {
       return await this.store.list(userId);
     } catch (err) {
-      const scope = userId === null ? 'the account' : `user ${userId}`;
-      throw new HoldpointError(ErrorType.Unavailable, `could not read the tool policies of ${scope} just now (${err instanceof Error ? err.message : String(err)}); try again`, {
+      throw new HoldpointError(ErrorType.Unavailable, `could not read the tool policies of ${scopeLabel(userId)} just now (${err instanceof Error ? err.message : String(err)}); try again`, {
         ...(userId !== null ? { user_id: userId } : {}),
       });
     }

@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, upsertMemo, 
 import { refusal } from './failures';
 import { ErrorType } from '../contracts/errors';
 import type { ToolPolicy } from '../contracts/interaction';
-import { getPoliciesQuery, grantPolicyUpdate, grantRefusal, MAX_POLICIES_PER_SCOPE, policiesSummary, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, type PoliciesInput } from '../contracts/policies';
+import { getPoliciesQuery, grantPolicyUpdate, grantRefusal, MAX_POLICIES_PER_SCOPE, policiesSummary, policyId, POLICIES_MEMO_KEY, revokePolicyUpdate, scopeLabel, type PoliciesInput } from '../contracts/policies';
 
 const HISTORY_LIMIT = 2_000;
 
@@ -47,8 +47,7 @@ export async function holdpointToolPolicies(input: PoliciesInput): Promise<never
     {
       validator: ({ id }) => {
         if (!policies.some((p) => p.id === id)) {
-          const scope = input.user_id === null ? 'the account' : `user ${input.user_id}`;
-          throw refusal({ type: ErrorType.NotFound, message: `${scope} has no policy ${id}`, details: [{ policy_id: id }], nonRetryable: true });
+          throw refusal({ type: ErrorType.NotFound, message: `${scopeLabel(input.user_id)} has no policy ${id}`, details: [{ policy_id: id }], nonRetryable: true });
         }
       },
       description: 'Remove a policy: {"id"}.',
