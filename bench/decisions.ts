@@ -1,7 +1,13 @@
 import { floorDecide } from './floor/workflows';
 import type { BenchStack } from './stack';
-import { resumeThroughGateway } from './stack';
+import { benchApprover, resumeThroughGateway } from './stack';
 import { fmt, measureBatch, meanFigures, pooled, startFloor, startHoldpoint, type BatchFigures } from './starts';
+
+/** The approval decided by the core itself (no HTTP, no express), as the approver. */
+async function decideThroughCore(stack: BenchStack, runId: string): Promise<void> {
+  const view = await stack.core.runs.decide(runId, { step: 'approval', value: 'approve' }, 30_000, benchApprover);
+  if (view.status !== 'completed') throw new Error(`run ${runId} is ${view.status} after its decision through the core, expected completed`);
+}
 
 async function decideFloor(stack: BenchStack, workflowId: string): Promise<void> {
   const status = await stack.client.workflow.getHandle(workflowId).executeUpdate(floorDecide, { args: ['approve'] });
@@ -21,17 +27,23 @@ export async function benchDecisions(stack: BenchStack, runs: number, concurrenc
   };
   const decideAll = (ids: string[], decide: (id: string) => Promise<void>) => measureBatch(stack, ids.length, concurrency, (i) => decide(ids[i]!));
   const viaGateway = (id: string) => resumeThroughGateway(stack, id, 'approval', 'completed');
+  const viaCore = (id: string) => decideThroughCore(stack, id);
   // Warm-up: a few of each, decided, so both paths are compiled and connected.
   await decideAll(await startAll((i) => startHoldpoint(stack, 700_000 + i)).then((ids) => ids.slice(0, 20)), viaGateway);
+  await decideAll(await startAll((i) => startHoldpoint(stack, 750_000 + i)).then((ids) => ids.slice(0, 20)), viaCore);
   const holdpointIds = await startAll((i) => startHoldpoint(stack, 800_000 + i));
+  const coreIds = await startAll((i) => startHoldpoint(stack, 900_000 + i));
   const floorIds = await startAll(() => startFloor(stack));
   const half = Math.floor(runs / 2);
-  // Alternating halves, so both see the same server state.
+  // Alternating halves, so all three see the same server state.
   const h1 = await decideAll(holdpointIds.slice(0, half), viaGateway);
+  const c1 = await decideAll(coreIds.slice(0, half), viaCore);
   const f1 = await decideAll(floorIds.slice(0, half), (id) => decideFloor(stack, id));
   const h2 = await decideAll(holdpointIds.slice(half), viaGateway);
+  const c2 = await decideAll(coreIds.slice(half), viaCore);
   const f2 = await decideAll(floorIds.slice(half), (id) => decideFloor(stack, id));
   const h = meanFigures([h1, h2]);
+  const c = meanFigures([c1, c2]);
   const f = meanFigures([f1, f2]);
   const row = (x: BatchFigures) => ({
     'decisions/s': x.perSecond.toFixed(1),
@@ -40,6 +52,8 @@ export async function benchDecisions(stack: BenchStack, runs: number, concurrenc
     ...(stack.databasePid !== undefined ? { 'CPU/decision PostgreSQL': fmt(x.databaseCpu) } : {}),
   });
   console.log(`\ndecision throughput: ${runs} paused runs each approved once, ${concurrency} approvers at a time (decision → task → end; on ${stack.server})`);
-  console.table({ 'holdpoint lead-router (gateway /v1 resume)': row(h), 'floor workflow (client update)': row(f) });
-  console.log(`ratio holdpoint / floor: decisions/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}×`);
+  console.table({ 'holdpoint lead-router (gateway /v1 resume)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update)': row(f) });
+  console.log(
+    `ratio holdpoint / floor: decisions/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}× (${(c.ownCpu / f.ownCpu).toFixed(2)}× without HTTP)`,
+  );
 }

@@ -4,7 +4,7 @@ import { ownCpuMs, treeCpuMs } from './cpu';
 import { floorAwaitPaused, type floorRun } from './floor/workflows';
 import { FLOOR_TASK_QUEUE } from './floor/worker';
 import type { BenchStack } from './stack';
-import { BENCH_KEYS } from './stack';
+import { BENCH_KEYS, benchOperator } from './stack';
 
 /** A batch of calls measured together: their rate, and CPU per call here, in Temporal and in PostgreSQL. */
 export interface BatchFigures {
@@ -65,6 +65,13 @@ export async function startHoldpoint(stack: BenchStack, i: number): Promise<stri
   return body.run_id;
 }
 
+/** A lead-router run started by the core itself (no HTTP, no express): what the gateway costs is the difference. */
+export async function startHoldpointCore(stack: BenchStack, i: number): Promise<string> {
+  const { run } = await stack.core.runs.start({ workflow: 'lead-router', task: `bench start ${i}`, state: { leadId: `lead-${i}`, company: 'Acme', employees: 800 }, waitMs: 30_000 }, benchOperator);
+  if (run.status !== 'paused') throw new Error(`core start ${i}: the run is ${run.status}, expected paused`);
+  return run.run_id;
+}
+
 /** The floor workflow started with an update that answers once it pauses (the same shape as a holdpoint start). */
 export async function startFloor(stack: BenchStack, pauses = 1): Promise<string> {
   const workflowId = `floor-${randomUUID()}`;
@@ -102,15 +109,19 @@ export const fmt = (v: number | undefined, unit = 'ms'): string => (v === undefi
 export async function benchStarts(stack: BenchStack, runs: number, concurrency: number): Promise<void> {
   // Warm both paths (bundle contexts, connections, JIT) before measuring.
   await measureBatch(stack, 20, concurrency, (i) => startHoldpoint(stack, 100_000 + i));
+  await measureBatch(stack, 20, concurrency, (i) => startHoldpointCore(stack, 200_000 + i));
   await measureBatch(stack, 20, concurrency, () => startFloor(stack));
   const holdpoint: BatchFigures[] = [];
+  const direct: BatchFigures[] = [];
   const floor: BatchFigures[] = [];
   const rounds = 2;
   for (let r = 0; r < rounds; r++) {
     holdpoint.push(await measureBatch(stack, runs / rounds, concurrency, (i) => startHoldpoint(stack, r * runs + i)));
+    direct.push(await measureBatch(stack, runs / rounds, concurrency, (i) => startHoldpointCore(stack, 300_000 + r * runs + i)));
     floor.push(await measureBatch(stack, runs / rounds, concurrency, () => startFloor(stack)));
   }
   const h = meanFigures(holdpoint);
+  const c = meanFigures(direct);
   const f = meanFigures(floor);
   const row = (x: BatchFigures) => ({
     'starts/s': x.perSecond.toFixed(1),
@@ -119,12 +130,12 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
     ...(stack.databasePid !== undefined ? { 'CPU/run PostgreSQL': fmt(x.databaseCpu) } : {}),
   });
   console.log(`\nstarts to the first pause (${runs} runs each, ${concurrency} at a time, on ${stack.server})`);
-  console.table({ 'holdpoint lead-router (gateway)': row(h), 'floor workflow (client update-with-start)': row(f) });
+  console.table({ 'holdpoint lead-router (gateway)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update-with-start)': row(f) });
   const shapes = { holdpoint: await historyShape(stack, await startHoldpoint(stack, 999_999)), floor: await historyShape(stack, await startFloor(stack)) };
   console.log('one start to its first pause, in history (each workflow task and activity is a round trip to the server)');
   console.table(shapes);
   console.log(
-    `ratio holdpoint / floor: starts/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}×` +
+    `ratio holdpoint / floor: starts/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}× (${(c.ownCpu / f.ownCpu).toFixed(2)}× without HTTP)` +
       (h.serverCpu !== undefined && f.serverCpu !== undefined ? `, CPU in Temporal ${(h.serverCpu / f.serverCpu).toFixed(2)}×` : '') +
       (h.databaseCpu !== undefined && f.databaseCpu !== undefined ? `, CPU in PostgreSQL ${(h.databaseCpu / f.databaseCpu).toFixed(2)}×` : ''),
   );
