@@ -1,4 +1,4 @@
-import { floorDecide } from './floor/workflows';
+import { floorDecide, HOLDPOINT_CALLS } from './floor/workflows';
 import type { BenchStack } from './stack';
 import { benchApprover, resumeThroughGateway } from './stack';
 import { fmt, measureBatch, meanFigures, pooled, startFloor, startHoldpoint, type BatchFigures } from './starts';
@@ -34,17 +34,21 @@ export async function benchDecisions(stack: BenchStack, runs: number, concurrenc
   const holdpointIds = await startAll((i) => startHoldpoint(stack, 800_000 + i));
   const coreIds = await startAll((i) => startHoldpoint(stack, 900_000 + i));
   const floorIds = await startAll(() => startFloor(stack));
+  const shapedIds = await startAll(() => startFloor(stack, 1, HOLDPOINT_CALLS));
   const half = Math.floor(runs / 2);
-  // Alternating halves, so all three see the same server state.
+  // Alternating halves, so all four see the same server state.
   const h1 = await decideAll(holdpointIds.slice(0, half), viaGateway);
   const c1 = await decideAll(coreIds.slice(0, half), viaCore);
   const f1 = await decideAll(floorIds.slice(0, half), (id) => decideFloor(stack, id));
+  const s1 = await decideAll(shapedIds.slice(0, half), (id) => decideFloor(stack, id));
   const h2 = await decideAll(holdpointIds.slice(half), viaGateway);
   const c2 = await decideAll(coreIds.slice(half), viaCore);
   const f2 = await decideAll(floorIds.slice(half), (id) => decideFloor(stack, id));
+  const s2 = await decideAll(shapedIds.slice(half), (id) => decideFloor(stack, id));
   const h = meanFigures([h1, h2]);
   const c = meanFigures([c1, c2]);
   const f = meanFigures([f1, f2]);
+  const s = meanFigures([s1, s2]);
   const row = (x: BatchFigures) => ({
     'decisions/s': x.perSecond.toFixed(1),
     'CPU/decision holdpoint': fmt(x.ownCpu),
@@ -52,8 +56,9 @@ export async function benchDecisions(stack: BenchStack, runs: number, concurrenc
     ...(stack.databasePid !== undefined ? { 'CPU/decision PostgreSQL': fmt(x.databaseCpu) } : {}),
   });
   console.log(`\ndecision throughput: ${runs} paused runs each approved once, ${concurrency} approvers at a time (decision → task → end; on ${stack.server})`);
-  console.table({ 'holdpoint lead-router (gateway /v1 resume)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update)': row(f) });
+  console.table({ 'holdpoint lead-router (gateway /v1 resume)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update)': row(f), "floor + holdpoint's Temporal calls": row(s) });
   console.log(
     `ratio holdpoint / floor: decisions/s ${(h.perSecond / f.perSecond).toFixed(2)}×, CPU in this process ${(h.ownCpu / f.ownCpu).toFixed(2)}× (${(c.ownCpu / f.ownCpu).toFixed(2)}× without HTTP)`,
   );
+  console.log(`ratio holdpoint (core, no HTTP) / floor + holdpoint's Temporal calls: CPU in this process ${(c.ownCpu / s.ownCpu).toFixed(2)}×`);
 }

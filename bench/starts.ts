@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { ownCpuMs, treeCpuMs } from './cpu';
-import { floorAwaitPaused, type floorRun } from './floor/workflows';
+import { floorAwaitPaused, HOLDPOINT_CALLS, type FloorCalls, type floorRun } from './floor/workflows';
 import { FLOOR_TASK_QUEUE } from './floor/worker';
 import type { BenchStack } from './stack';
 import { BENCH_KEYS, benchOperator } from './stack';
@@ -73,13 +73,13 @@ export async function startHoldpointCore(stack: BenchStack, i: number): Promise<
 }
 
 /** The floor workflow started with an update that answers once it pauses (the same shape as a holdpoint start). */
-export async function startFloor(stack: BenchStack, pauses = 1): Promise<string> {
+export async function startFloor(stack: BenchStack, pauses = 1, calls: FloorCalls = {}): Promise<string> {
   const workflowId = `floor-${randomUUID()}`;
   const status = await stack.client.workflow.executeUpdateWithStart(floorAwaitPaused, {
     startWorkflowOperation: new WithStartWorkflowOperation<typeof floorRun>('floorRun', {
       workflowId,
       taskQueue: FLOOR_TASK_QUEUE,
-      args: [pauses],
+      args: [pauses, calls],
       workflowIdConflictPolicy: 'FAIL',
     }),
   });
@@ -114,15 +114,18 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
   const holdpoint: BatchFigures[] = [];
   const direct: BatchFigures[] = [];
   const floor: BatchFigures[] = [];
+  const shaped: BatchFigures[] = [];
   const rounds = 2;
   for (let r = 0; r < rounds; r++) {
     holdpoint.push(await measureBatch(stack, runs / rounds, concurrency, (i) => startHoldpoint(stack, r * runs + i)));
     direct.push(await measureBatch(stack, runs / rounds, concurrency, (i) => startHoldpointCore(stack, 300_000 + r * runs + i)));
     floor.push(await measureBatch(stack, runs / rounds, concurrency, () => startFloor(stack)));
+    shaped.push(await measureBatch(stack, runs / rounds, concurrency, () => startFloor(stack, 1, HOLDPOINT_CALLS)));
   }
   const h = meanFigures(holdpoint);
   const c = meanFigures(direct);
   const f = meanFigures(floor);
+  const s = meanFigures(shaped);
   const row = (x: BatchFigures) => ({
     'starts/s': x.perSecond.toFixed(1),
     'CPU/run holdpoint': fmt(x.ownCpu),
@@ -130,7 +133,7 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
     ...(stack.databasePid !== undefined ? { 'CPU/run PostgreSQL': fmt(x.databaseCpu) } : {}),
   });
   console.log(`\nstarts to the first pause (${runs} runs each, ${concurrency} at a time, on ${stack.server})`);
-  console.table({ 'holdpoint lead-router (gateway)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update-with-start)': row(f) });
+  console.table({ 'holdpoint lead-router (gateway)': row(h), 'holdpoint lead-router (core, no HTTP)': row(c), 'floor workflow (client update-with-start)': row(f), "floor + holdpoint's Temporal calls": row(s) });
   const shapes = { holdpoint: await historyShape(stack, await startHoldpoint(stack, 999_999)), floor: await historyShape(stack, await startFloor(stack)) };
   console.log('one start to its first pause, in history (each workflow task and activity is a round trip to the server)');
   console.table(shapes);
@@ -139,4 +142,5 @@ export async function benchStarts(stack: BenchStack, runs: number, concurrency: 
       (h.serverCpu !== undefined && f.serverCpu !== undefined ? `, CPU in Temporal ${(h.serverCpu / f.serverCpu).toFixed(2)}×` : '') +
       (h.databaseCpu !== undefined && f.databaseCpu !== undefined ? `, CPU in PostgreSQL ${(h.databaseCpu / f.databaseCpu).toFixed(2)}×` : ''),
   );
+  console.log(`ratio holdpoint (core, no HTTP) / floor + holdpoint's Temporal calls: CPU in this process ${(c.ownCpu / s.ownCpu).toFixed(2)}×`);
 }

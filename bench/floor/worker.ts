@@ -13,7 +13,7 @@ export async function startFloorWorker(connection: NativeConnection, namespace: 
     namespace,
     taskQueue: FLOOR_TASK_QUEUE,
     workflowBundle: { code },
-    activities: { floorWork: async (step: number) => Promise.resolve({ step, category: step % 2 === 0 ? 'enterprise' : 'smb' }) },
+    activities: { floorNotify: async () => undefined, floorWork: async (step: number) => Promise.resolve({ step, category: step % 2 === 0 ? 'enterprise' : 'smb' }) },
   });
   return { worker, running: worker.run() };
 }
