@@ -49,7 +49,11 @@ export const DecisionFields = z
     by: z.string().min(1).max(200).optional(),
     /** The decider's groups, matched against `group:` assignees (set by the gateway); bare or `group:`-prefixed. */
     groups: z.array(GroupName).max(200).transform((groups) => [...new Set(groups)]).optional(),
-    /** The pause's `digest` as the decider saw it; refused if the pause now shows something else. */
+    /**
+     * The pause's `digest` as the decider saw it; refused if the pause now shows something else.
+     * Without it the decision counts for what the pause shows when it lands (an edit of an output
+     * review with several approvers changes that while the pause waits).
+     */
     digest: Digest.optional(),
     /** Repeating a decision with the same key returns the first outcome. */
     idempotency_key: z.string().min(1).max(255).optional(),

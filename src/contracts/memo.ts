@@ -24,10 +24,12 @@ export const PauseSummary = Pause.pick({
 }).extend({
   input_schema: z.unknown().optional(),
   questions: z.unknown().optional(),
-  review: z.object({ step: z.string(), output: z.unknown() }).optional(),
+  review: z.object({ step: z.string(), output: z.unknown(), edited_by: z.string().optional() }).optional(),
   context: z.unknown().optional(),
-  /** Pending pauses only (settled ones carry their decision instead). */
+  /** Pending pauses only (settled ones carry their decision instead); large values cut as above. */
   votes: z.array(z.object({ by: z.string().optional(), value: z.unknown(), at: z.string() })).optional(),
+  /** Where the votes that count begin (see Pause.round_from); pending pauses only. */
+  round_from: z.number().int().nonnegative().optional(),
   digest: z.string().optional(),
   decision: z
     .object({ value: z.unknown(), by: z.string().optional(), at: z.string(), comment: z.string().optional(), channel: z.string() })

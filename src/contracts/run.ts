@@ -98,8 +98,14 @@ export const Pause = z.object({
   options: z.array(z.string()).optional(),
   input_schema: JsonSchema.optional(),
   questions: z.array(Question).optional(),
-  /** For `output_review`: the reviewed step, its output, and the schema edits must match. */
-  review: z.object({ step: z.string(), output: z.unknown(), output_schema: JsonSchema.optional() }).optional(),
+  /**
+   * For `output_review`: the reviewed step, its output (from behavior 5, the latest edit once there is
+   * one), and the schema edits must match. An edit keeps the task's own output in `original` and names
+   * its author in `edited_by`; the votes hold every edit.
+   */
+  review: z
+    .object({ step: z.string(), output: z.unknown(), output_schema: JsonSchema.optional(), original: z.unknown().optional(), edited_by: z.string().optional() })
+    .optional(),
   /** What the approver needs to see, from the step's `context` expression. */
   context: z.unknown().optional(),
   /** A pause an agent's tool call raised: which call, and what the person is asked to do with it. */
@@ -123,6 +129,11 @@ export const Pause = z.object({
   rules: PauseRules,
   /** Votes so far, when the step needs more than one principal. */
   votes: z.array(Vote),
+  /**
+   * Where the votes that count begin: an edit of an output review's output (behavior 5) starts a new
+   * round at its own vote, and the votes before it were cast on other content. @default 0
+   */
+  round_from: z.number().int().nonnegative().optional(),
   escalation: z
     .object({
       remind_at: z.string().optional(),
@@ -217,7 +228,9 @@ export const RunSettings = z.object({
    * HoldpointStep search attribute and history markers (refused signals, cancellations); 3 writes
    * search attributes, memo and notifications where the run waits (a task, an agent, a pause, its end)
    * instead of after each change on the way there; 4 hands the notices of what came before a task to
-   * the task's activity to pass on (see workflows/notifier.ts). Absent: 1.
+   * the task's activity to pass on (see workflows/notifier.ts); 5 makes an edit of an output review
+   * that needs several approvers its author's approval of the edited output, starting a new round of
+   * votes on it (see RunState.castVote), instead of settling the review. Absent: 1.
    */
   behavior: z.number().int().positive().optional(),
 });

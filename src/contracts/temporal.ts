@@ -4,7 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const DEFAULT_TASK_QUEUE = 'holdpoint';
 
 /** The behavior revision new runs start with (see RunSettings.behavior). */
-export const RUN_BEHAVIOR = 4;
+export const RUN_BEHAVIOR = 5;
 
 /** The workflow type of every run. */
 export const RUN_WORKFLOW_TYPE = 'holdpointRun';

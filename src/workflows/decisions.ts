@@ -6,6 +6,7 @@ import { alreadyDecided, idempotencyConflict, sameComment, type DecisionRefusal 
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
 import { matchesAssignee } from '../lib/assignees';
+import { currentRound } from '../lib/review-rounds';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { RunState } from './run-state';
 
@@ -67,7 +68,7 @@ export function checkDecision(run: RunState, raw: unknown): CheckedDecision {
   if (request.remember && !pause.tool?.gate) {
     reject(ErrorType.InvalidRequest, `remember applies to the tool gates a permission mode puts up; step "${pause.step}" is not one`, { field: 'remember' });
   }
-  if (isApproval(pause)) checkApprovalRules(pause, request);
+  if (isApproval(pause)) checkApprovalRules(run, pause, request);
   return { request, pause, duplicate: false };
 }
 
@@ -151,7 +152,7 @@ function checkAssignees(pause: Pause, request: DecisionRequest): void {
   });
 }
 
-function checkApprovalRules(pause: Pause, request: DecisionRequest): void {
+function checkApprovalRules(run: RunState, pause: Pause, request: DecisionRequest): void {
   const { rules } = pause;
   const value = request.value;
   if (value === REJECT_OPTION && rules.reject_requires_comment && !request.comment?.trim()) {
@@ -172,9 +173,13 @@ function checkApprovalRules(pause: Pause, request: DecisionRequest): void {
       rule: 'approvals_required',
     });
   }
-  const earlier = pause.votes.find((v) => v.by === request.by);
+  // Votes before an edit were cast on other content: their authors vote again on what it shows now,
+  // and an edit that changes it starts a round of its own, whoever sends it.
+  if (run.startsRound(pause, value)) return;
+  const round = currentRound(pause);
+  const earlier = round.find((v) => v.by === request.by);
   if (earlier) {
-    const approvals = pause.votes.filter((v) => v.value === APPROVE_OPTION).length;
+    const approvals = round.filter((v) => run.countsAs(pause, v.value) === APPROVE_OPTION).length;
     reject(ErrorType.AlreadyDecided, `${request.by} already decided ${JSON.stringify(earlier.value)} on step "${pause.step}" at ${earlier.at}; it needs ${rules.approvals_required} distinct approvers (${approvals} so far)`, {
       request_id: pause.request_id,
       decided_by: earlier.by,

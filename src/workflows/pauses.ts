@@ -1,10 +1,11 @@
 import { condition } from '@temporalio/workflow';
 import type { PauseStep } from '../contracts/definition';
-import { DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS } from '../contracts/options';
+import { APPROVE_OPTION, DEFAULT_OPTIONS, REJECT_OPTION, REVIEW_OPTIONS } from '../contracts/options';
 import { durationToMs } from '../contracts/duration';
 import type { ToolPauseInfo } from '../contracts/agent';
 import type { DecisionRecord, Pause, StepRecord } from '../contracts/run';
 import { digestOf } from '../lib/digest';
+import { editOf } from '../lib/review-rounds';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from './outcomes';
 import type { RunState } from './run-state';
 
@@ -63,6 +64,16 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
     ...(step.timeout ? { timeout_at: at(step.timeout) } : {}),
     on_timeout: step.on_timeout ?? 'fail',
   };
+}
+
+/**
+ * The digest of what an output review shows now: as {@link newPause} digests a review's content, with
+ * the output it shows since an edit (the task's original and the edit's author are not content).
+ */
+export function reviewDigest(pause: Pause): string {
+  const { step, type, message, options, review, context, tool } = pause;
+  const shown = review ? { step: review.step, output: review.output, output_schema: review.output_schema } : undefined;
+  return digestOf({ step, type, message, options, review: shown, context, tool });
 }
 
 function reviewOf(run: RunState, step: Extract<PauseStep, { type: 'output_review' }>): Pause['review'] {
@@ -168,6 +179,39 @@ export function timeOut(run: RunState, step: PauseStep, pause: Pause, record: St
   }
 }
 
+/**
+ * An output review settled other than by a rejection: ships an edit, and completes the step (true), or
+ * leaves an approval of the task's own output to the caller (false). Before behavior 5 an edit settled
+ * the review, and the decision's value is what ships. From behavior 5 what ships is what the review
+ * shows, whatever settled it (the approval that completes a round, an edit, an approving timeout): the
+ * latest edit once there is one.
+ */
+function shipReview(run: RunState, step: Extract<PauseStep, { type: 'output_review' }>, pause: Pause, record: StepRecord): boolean {
+  const decision = pause.decision!;
+  const reviewed = run.stepRecord(step.review)!;
+  if (run.behavior < 5) {
+    const value = decision.value;
+    if (!value || typeof value !== 'object' || !('edit' in value)) return false;
+    reviewed.original_output = reviewed.output;
+    reviewed.output = (value as { edit: unknown }).edit;
+    reviewed.edited_by = decision.by ?? 'an unnamed sender';
+    run.completeStep(record, 'edit');
+    return true;
+  }
+  const review = pause.review!;
+  if (review.edited_by !== undefined) {
+    reviewed.original_output = review.original;
+    reviewed.output = review.output;
+    reviewed.edited_by = review.edited_by;
+    run.completeStep(record, 'edit');
+    return true;
+  }
+  // An edit that changed nothing is an approval.
+  if (!editOf(decision.value)) return false;
+  run.completeStep(record, APPROVE_OPTION);
+  return true;
+}
+
 /** What the decided pause does to the run: complete its step, apply an edit, or end the run on a rejection. */
 export function applyOutcome(run: RunState, step: PauseStep, pause: Pause, record: StepRecord): void {
   const decision = pause.decision!;
@@ -176,14 +220,7 @@ export function applyOutcome(run: RunState, step: PauseStep, pause: Pause, recor
     return;
   }
   const value = decision.value;
-  if (step.type === 'output_review' && value && typeof value === 'object' && 'edit' in value) {
-    const reviewed = run.stepRecord(step.review)!;
-    reviewed.original_output = reviewed.output;
-    reviewed.output = (value as { edit: unknown }).edit;
-    reviewed.edited_by = decision.by ?? 'an unnamed sender';
-    run.completeStep(record, 'edit');
-    return;
-  }
+  if (step.type === 'output_review' && value !== REJECT_OPTION && shipReview(run, step, pause, record)) return;
   run.completeStep(record, value);
   if (step.type === 'input' || step.type === 'question' || value !== REJECT_OPTION) return;
 

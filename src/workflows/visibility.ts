@@ -3,8 +3,10 @@ import { APPROVAL_STATUS_OF } from '../contracts/approval-states';
 import type { PauseSummary, RunMemo } from '../contracts/memo';
 import type { Pause } from '../contracts/run';
 import { RUN_MEMO_KEY, SearchAttributes } from '../contracts/temporal';
+import { APPROVE_OPTION } from '../contracts/options';
 import { assigneeKeys } from '../lib/assignees';
 import { canonicalJson } from '../lib/digest';
+import { currentRound } from '../lib/review-rounds';
 import type { RunState } from './run-state';
 
 const TASK_SUMMARY_LENGTH = 200;
@@ -177,9 +179,12 @@ function summarise(pause: Pause, level: MemoLevel): PauseSummary {
           ...(pause.options ? { options: pause.options } : {}),
           ...(pause.input_schema ? { input_schema: capped(pause.input_schema, limit) } : {}),
           ...(pause.questions ? { questions: capped(pause.questions, limit) } : {}),
-          ...(pause.review ? { review: { step: pause.review.step, output: capped(pause.review.output, limit) } } : {}),
+          ...(pause.review
+            ? { review: { step: pause.review.step, output: capped(pause.review.output, limit), ...(pause.review.edited_by ? { edited_by: pause.review.edited_by } : {}) } }
+            : {}),
           ...(pause.context !== undefined ? { context: capped(pause.context, limit) } : {}),
-          votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at })),
+          votes: pause.votes.map((v) => ({ ...(v.by ? { by: v.by } : {}), value: capped(v.value, limit), at: v.at })),
+          ...(pause.round_from ? { round_from: pause.round_from } : {}),
           ...(pause.escalation ? { escalation: pause.escalation } : {}),
           digest: pause.digest,
         }
@@ -260,9 +265,10 @@ function describePause(run: RunState, pause: Pause): string {
   const who = pause.assignees.length === 0 || pause.assignees.includes('*') ? 'anyone with the approver role' : pause.assignees.join(', ');
   items.push(`**Who may decide:** ${who}${groups.length > 0 ? ` (send \`"groups": ${JSON.stringify(groups)}\`)` : ''}`);
   if (pause.rules.approvals_required > 1) {
-    const approvals = pause.votes.filter((v) => v.value === 'approve').length;
+    const approvals = currentRound(pause).filter((v) => run.countsAs(pause, v.value) === APPROVE_OPTION).length;
     items.push(`**Approvals:** ${approvals} of ${pause.rules.approvals_required} so far, from distinct people`);
   }
+  if (pause.review?.edited_by) items.push(`**Edited by ${pause.review.edited_by}:** approve what it shows now; votes before the edit no longer count`);
   if (pause.timeout_at) {
     const hours = (Date.parse(pause.timeout_at) - Date.parse(pause.created_at)) / 3_600_000;
     items.push(`**Times out:** ${pause.timeout_at} (${formatHours(hours)} after it opened), then: \`${pause.on_timeout}\``);

@@ -4,6 +4,7 @@ import { validateDefinition } from '../../src/catalog/validate';
 import type { PauseStep } from '../../src/contracts/definition';
 import { ErrorType } from '../../src/contracts/errors';
 import type { Pause } from '../../src/contracts/run';
+import { RUN_BEHAVIOR } from '../../src/contracts/temporal';
 import { checkDecision } from '../../src/workflows/decisions';
 import type { RunState } from '../../src/workflows/run-state';
 import { newRun, openPause } from './run-fixture';
@@ -521,19 +522,19 @@ describe('order independence of distinct approvers', () => {
   });
 });
 
-describe('known decision-rule bugs (it.failing: each passes once the bug is fixed, then drop `.failing`)', () => {
+describe('decision-rule bugs found by these properties, each kept as a test once fixed', () => {
   /**
-   * BUG: `approvals_required` is "distinct principals who must approve", and an edit of an
-   * output_review is an approval (separation of duties treats it as one), yet `castVote` counts only
-   * the value "approve": an edit settles the pause at once. One reviewer can pass a review that needs
-   * two or more approvers by sending `{"edit": <the output unchanged>}`. Smallest case: output_review
-   * with approvals_required 2; alice sends `{ value: { edit: <same output> } }` → the pause is decided.
+   * Was a bug: `approvals_required` is "distinct principals who must approve", and an edit of an
+   * output_review is an approval (separation of duties treats it as one), yet `castVote` counted only
+   * the value "approve": an edit settled the pause at once, so one reviewer could pass a review that
+   * needs several approvers by sending `{"edit": <the output unchanged>}`. From behavior 5 an edit is
+   * its author's approval of the edited output (test/unit/review-rounds.test.ts has the rounds).
    */
-  it.failing('one reviewer cannot settle an output review that needs several approvers by editing', () => {
+  it('one reviewer cannot settle an output review that needs several approvers by editing', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 5 }), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('alice', 'bob', 'carol'), (needed, output, by) => {
         const step: PauseStep = { name: STEP, type: 'output_review', message: 'Check the draft', review: 'draft', approvals_required: needed };
-        const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step]);
+        const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step], { settings: { max_lifetime_ms: 86_400_000, behavior: RUN_BEHAVIOR } });
         run.completeStep(run.startStep({ name: 'draft', type: 'task', handler: 'write' }), output);
         const { pause } = openPause(run, step);
         decide(run, { step: STEP, value: { edit: output }, by });
