@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AgentOsRunRequirement, AgentOsStepOutput, AgentOsStepRequirement, AgentOsToolExecution } from '../../src/contracts/http/agentos';
 import type { Pause } from '../../src/contracts/run';
+import { editOf } from '../../src/lib/review-rounds';
 import { epoch } from './http';
 import { acceptedByAgno, inputFields, SINGLE_FIELD, toolInputFields } from './input-fields';
 import { agentRunId, type StepLayout } from './layout';
@@ -83,7 +84,7 @@ export function stepRequirement(pause: Pause, scope: RequirementScope, settled =
     };
   }
   if (pause.type === 'output_review') {
-    const edit = value && typeof value === 'object' && 'edit' in value ? (value as { edit: unknown }).edit : undefined;
+    const edit = shippedEdit(pause);
     return {
       ...base,
       requires_output_review: true,
@@ -172,6 +173,18 @@ function answersOf(pause: Pause, value: unknown): Record<string, unknown> | null
   const schema = (pause.input_schema ?? {}) as Record<string, unknown>;
   if (pause.type === 'input' && schema.type !== 'object' && !schema.properties) return { [SINGLE_FIELD]: value };
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/**
+ * The output an output review shipped in place of the task's: the deciding edit, or (behavior 5) the
+ * edit a later approval (or an approving timeout) confirmed. Undefined when none shipped.
+ */
+function shippedEdit(pause: Pause): unknown {
+  const value = pause.decision?.value;
+  const edit = editOf(value);
+  if (edit) return edit.edit;
+  const shipped = value !== undefined && value !== 'reject' && value !== 'skipped' && value !== 'timeout_skip';
+  return shipped && pause.review?.edited_by !== undefined ? pause.review.output : undefined;
 }
 
 function reviewedOutput(pause: Pause, scope: RequirementScope): z.input<typeof AgentOsStepOutput> {

@@ -3,6 +3,7 @@ import { AnswerBody, ApproveBody, M8tesAnswerResult, M8tesPermissionModeResult, 
 import { APPROVE_OPTION, REJECT_OPTION } from '../../src/contracts/options';
 import type { Principal } from '../../src/contracts/principal';
 import type { Pause, RunView } from '../../src/contracts/run';
+import { currentRound } from '../../src/lib/review-rounds';
 import type { Core } from '../../src/core';
 import { answer, type RouteTable } from '../route';
 import { M8TES_ERRORS, refusal } from './errors';
@@ -151,7 +152,8 @@ function firstQuestion(run: RunView, id: string): Pause {
 function outcomeSoFar(run: RunView, pause: Pause, value: unknown, caller: Principal, id: string): 'open' | 'same' {
   if (pause.status === 'pending') {
     if (isEnded(run)) throw refusal(ErrorType.RunEnded, 'run_not_active', `Run ${id} has ${run.status}; request ${pause.request_id} can no longer be decided`, { status: m8tesStatus(run.status), request_id: pause.request_id });
-    const mine = pause.votes.find((v) => v.by === caller.id);
+    // A vote before an edit of an output review was on other content: the caller decides again.
+    const mine = currentRound(pause).find((v) => v.by === caller.id);
     if (mine && sameJson(mine.value, value)) return 'same';
     return 'open';
   }

@@ -63,6 +63,8 @@ export function approvalRoutes(table: RouteTable, core: Core, defaultWaitMs: num
     method: 'post',
     path: '/approvals/:requestId/decision',
     summary: 'Decide a request; answers once the run reaches its next pause or its end (at most `wait`)',
+    description:
+      "Send the request's `digest` to bind the decision to what you saw (409 `digest_mismatch` if it changed); without one the decision counts for what the request shows when it lands. In an output review that needs several approvers an edit is its author's approval of the edited output and starts a new round: the digest changes, and votes before the edit (approvals and rejections) no longer count.",
     params: RequestParams,
     query: WaitQuery,
     headers: IdempotencyHeaders,

@@ -28,6 +28,7 @@ export function presentPendingAction(pause: Pause): Shape<typeof PendingAction> 
     ...(pause.plan ? { plan: pause.plan } : {}),
     rules: pause.rules,
     ...(pause.votes.length > 0 ? { votes: pause.votes } : {}),
+    ...(pause.round_from ? { round_from: pause.round_from } : {}),
     ...(pause.escalation ? { escalation: pause.escalation } : {}),
     created_at: pause.created_at,
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),

@@ -36,9 +36,14 @@ export const ApprovalItem = z.object({
     started_by: z.string().optional(),
   }),
   votes: z.array(z.object({ by: z.string().optional(), value: z.unknown(), at: z.string() })),
+  /**
+   * Where the votes that count begin: an edit of an output review's output starts a new round, and
+   * the votes before it were on other content (their authors may decide again). @default 0
+   */
+  round_from: z.number().int().optional(),
   escalation: z.unknown().optional(),
   decision: z.unknown().optional(),
-  /** Whether the caller may decide it now (role, assignees, not yet voted), and may approve it (separation of duties). */
+  /** Whether the caller may decide it now (role, assignees, not yet voted in this round), and may approve it (separation of duties). */
   you_may_decide: z.boolean(),
   you_may_approve: z.boolean(),
   run: z.object({

@@ -6,6 +6,7 @@ import type { PauseSummary } from '../contracts/memo';
 import { ROLES_FOR, type Principal } from '../contracts/principal';
 import type { Pause, RunStatus, RunView } from '../contracts/run';
 import { assigneeKeys, keysFor, matchesAssignee } from '../lib/assignees';
+import { currentRound } from '../lib/review-rounds';
 import { authorize } from './authorize';
 import type { DecisionInput, RunService } from './runs';
 import { parseRequestId } from './ids';
@@ -149,12 +150,13 @@ function inRange(at: string | undefined, after: string | undefined, before: stri
   return (!after || at >= after) && (!before || at <= before);
 }
 
-function mayDecide(actor: Principal, status: ApprovalStatus, assignees: string[], votes: { by?: string | undefined }[]): boolean {
+/** Whether the caller may decide now: a vote before an edit of an output review was on other content, so it does not count. */
+function mayDecide(actor: Principal, status: ApprovalStatus, pause: PauseSummary): boolean {
   return (
     status === 'pending' &&
     actor.roles.some((r) => ROLES_FOR.decide.includes(r)) &&
-    matchesAssignee(assignees, actor.id, actor.groups) &&
-    !votes.some((v) => v.by === actor.id)
+    matchesAssignee(pause.assignees, actor.id, actor.groups) &&
+    !currentRound(pause).some((v) => v.by === actor.id)
   );
 }
 
@@ -174,7 +176,7 @@ interface RunSide {
 function toItem(run: RunSide, pause: PauseSummary, actor: Principal): ApprovalItem {
   const status = APPROVAL_STATUS_OF[pause.status];
   const votes = (pause.votes ?? []).map((v) => ({ ...(v.by ? { by: v.by } : {}), value: v.value, at: v.at }));
-  const may = mayDecide(actor, status, pause.assignees, votes);
+  const may = mayDecide(actor, status, pause);
   return {
     request_id: pause.request_id,
     run_id: run.run_id,
@@ -196,6 +198,7 @@ function toItem(run: RunSide, pause: PauseSummary, actor: Principal): ApprovalIt
     ...(pause.digest ? { digest: pause.digest } : {}),
     who_may_decide: { ...pause.rules, assignees: pause.assignees, ...(run.started_by ? { started_by: run.started_by } : {}) },
     votes,
+    ...(pause.round_from ? { round_from: pause.round_from } : {}),
     ...(pause.escalation ? { escalation: pause.escalation } : {}),
     ...(pause.decision ? { decision: pause.decision } : {}),
     you_may_decide: may,

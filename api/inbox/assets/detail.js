@@ -1,17 +1,18 @@
 /** One request, opened: what it asks, its context, what binds the decision, who decides, and the form. */
 import { countdown, describeAssignee, el, formatTime, json } from './dom.js';
-import { label } from './list.js';
+import { label, roundVotes } from './list.js';
 
 /**
  * An inbox item as `GET /v1/approvals` answers it (src/contracts/approval.ts).
  * @typedef {{
  *   request_id: string, run_id: string, workflow: string, step: string, type: string, title?: string,
- *   message: string, options?: string[], input_schema?: any, questions?: Question[], review?: { step: string, output: unknown },
+ *   message: string, options?: string[], input_schema?: any, questions?: Question[],
+ *   review?: { step: string, output: unknown, original?: unknown, edited_by?: string },
  *   context?: unknown, tool?: { name: string, args: Record<string, unknown>, hitl: string },
  *   status: string, created_at: string, timeout_at?: string, on_timeout: string, digest?: string,
  *   who_may_decide: { assignees: string[], approvals_required: number, rejections_required: number, allow_self_approval: boolean,
  *     reject_requires_comment: boolean, allow_skip: boolean, started_by?: string },
- *   votes: { by?: string, value: unknown, at: string }[], you_may_decide: boolean, you_may_approve: boolean,
+ *   votes: { by?: string, value: unknown, at: string }[], round_from?: number, you_may_decide: boolean, you_may_approve: boolean,
  *   run: { status: string, task: string, state: unknown, started_by?: string, customer?: string, started_at: string },
  * }} Item
  * @typedef {{ question: string, header?: string, options: { label: string, description?: string }[], allow_free_text?: boolean }} Question
@@ -103,7 +104,7 @@ export function renderDetail(container, item, { onClose, onDecide }) {
       facts(item),
       item.tool ? section('Tool call', el('p', {}, el('code', {}, item.tool.name), ` (${label(item.tool.hitl)})`), pre(item.tool.args)) : null,
       item.context !== undefined ? section('Context', pre(item.context)) : null,
-      item.review ? section(`Output of “${item.review.step}” to review`, pre(item.review.output)) : null,
+      ...reviewSections(item),
       runSection(item),
       form,
     ),
@@ -144,7 +145,7 @@ function facts(item) {
       'Who may decide',
       el('span', { id: 'who-may-decide' }, assignees),
       ruleNotes.length > 0 ? el('ul', { class: 'rules' }, ruleNotes.map((n) => el('li', {}, n))) : null,
-      item.votes.length > 0 ? el('ul', { class: 'votes' }, item.votes.map((v) => el('li', {}, `${v.by ?? 'a service'}: ${String(v.value)} · ${formatTime(v.at)}`))) : null,
+      item.votes.length > 0 ? el('ul', { class: 'votes' }, item.votes.map((v, i) => el('li', {}, voteLine(v, i < (item.round_from ?? 0))))) : null,
     ),
     fact(
       'Digest',
@@ -153,6 +154,40 @@ function facts(item) {
     ),
     fact('Requested', el('span', {}, formatTime(item.created_at)), el('span', { class: 'sub' }, `run ${item.run_id}`)),
   );
+}
+
+/**
+ * One vote as a line: who, what (an edit as "edit"; another value as short JSON), when, and whether it
+ * was cast on the output before an edit (it no longer counts).
+ * @param {{ by?: string, value: unknown, at: string }} vote
+ * @param {boolean} before
+ */
+function voteLine(vote, before) {
+  return `${vote.by ?? 'a service'}: ${voteValue(vote.value)} · ${formatTime(vote.at)}${before ? ' (on the output before the edit; no longer counts)' : ''}`;
+}
+
+/** @param {unknown} value */
+function voteValue(value) {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'edit' in value) return 'edit';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/**
+ * The output to review; once edited, whose edit it is, and the task's original beside it.
+ * @param {Item} item
+ */
+function reviewSections(item) {
+  const review = item.review;
+  if (!review) return [];
+  if (review.edited_by === undefined) return [section(`Output of “${review.step}” to review`, pre(review.output))];
+  return [
+    section(`Output of “${review.step}” to review, as ${review.edited_by} edited it`, pre(review.output)),
+    review.original !== undefined
+      ? el('details', { class: 'block original' }, el('summary', {}, `The output as “${review.step}” returned it`), pre(review.original))
+      : null,
+  ];
 }
 
 /** @param {string} term @param {...any} values */
@@ -186,7 +221,7 @@ function runSection(item) {
 /** Whether, and how, the caller may decide: what the rules say before the API does. @param {Item} item */
 function standing(item) {
   if (!item.you_may_decide) {
-    const why = item.votes.length > 0 ? 'you have voted; it waits for others' : 'it is not assigned to you, or your role may not decide';
+    const why = roundVotes(item).length > 0 ? 'you have voted; it waits for others' : 'it is not assigned to you, or your role may not decide';
     return el('p', { class: 'note' }, `You may not decide this request now (${why}).`);
   }
   if (!item.you_may_approve) return el('p', { class: 'note' }, 'You started this run: you may reject it but not approve it.');

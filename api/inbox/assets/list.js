@@ -37,7 +37,7 @@ export function renderList(list, items, { openId, onOpen }) {
  * @param {(id: string) => void} onOpen
  */
 function itemButton(item, openId, onOpen) {
-  const note = !item.you_may_decide ? (item.votes.length > 0 ? 'you voted' : 'not yours to decide') : !item.you_may_approve ? 'you may only reject' : undefined;
+  const note = !item.you_may_decide ? (roundVotes(item).length > 0 ? 'you voted' : 'not yours to decide') : !item.you_may_approve ? 'you may only reject' : undefined;
   return el(
     'button',
     {
@@ -51,6 +51,15 @@ function itemButton(item, openId, onOpen) {
     el('span', { class: 'item-meta' }, el('span', { class: 'kind' }, label(item.type)), ` ${item.workflow} · ${item.step}`),
     el('span', { class: 'item-foot' }, countdown(item.timeout_at), note ? el('span', { class: 'badge' }, note) : null),
   );
+}
+
+/**
+ * The votes that count now: an edit of an output review starts a new round, and the votes before it
+ * were on other content.
+ * @param {Item} item
+ */
+export function roundVotes(item) {
+  return item.votes.slice(item.round_from ?? 0);
 }
 
 /** @param {string} type */

@@ -149,6 +149,7 @@ export const PendingAction = z
     plan: Pause.shape.plan,
     rules: PauseRules,
     votes: z.array(Vote).optional(),
+    round_from: Pause.shape.round_from,
     escalation: Pause.shape.escalation,
     created_at: z.string(),
     timeout_at: z.string().optional(),
@@ -268,7 +269,10 @@ export const InboxQuery = z.strictObject({
   ...paging(100),
 });
 
-/** A decision on one request: the value (or `action: "skip"`), why, and the digest of what was seen. */
+/**
+ * A decision on one request: the value (or `action: "skip"`), why, and the digest of what was seen
+ * (without it, the decision counts for what the request shows when it lands).
+ */
 export const Decision = z.strictObject({
   value: z.unknown().optional(),
   action: z.literal('skip').optional(),
