@@ -1,13 +1,17 @@
 import type { Client } from '@temporalio/client';
-import type { BusEvent } from '../contracts/events';
+import type { BusEvent, RunEvent } from '../contracts/events';
 import { busPartitionOf, busWorkflowId, EVENT_BUS_WORKFLOW_TYPE, publishSignal } from '../contracts/event-bus';
 import { NOTIFY_ACTIVITY, type NotifiedEvent, type NotifyActivities, type NotifyInput, type PauseNotice } from '../contracts/notify';
-import { SLACK_THREAD_WORKFLOW_TYPE, slackNoticeSignal, slackThreadWorkflowId, type SlackNotice, type SlackNoticeKind } from '../contracts/slack';
+import { SLACK_THREAD_WORKFLOW_TYPE, slackNoticeSignal, slackThreadWorkflowId, type SlackEdit, type SlackNotice, type SlackNoticeKind } from '../contracts/slack';
 import { deliveryWorkflowId, enqueueDeliveriesSignal, WEBHOOK_DELIVERY_WORKFLOW_TYPE, type DeliverySettings } from '../contracts/webhook-messages';
 import { assigneeKeys } from '../lib/assignees';
+import { canonicalJson } from '../lib/digest';
 import type { Logger } from '../logger';
 import { webhookJobs } from '../webhooks/payloads';
 import { SubscriptionCache } from './subscriptions';
+
+/** An edited output larger than this reaches Slack as a marker with its size (as a pause's context does). */
+const EDIT_LIMIT = 2_000;
 
 export interface NotifyDeps {
   client: Client;
@@ -108,14 +112,28 @@ function busEvent(input: NotifyInput, { event, pause }: NotifiedEvent): BusEvent
   };
 }
 
+/** An output review's edit as its `voted` event tells it (behavior 5), the output cut as the pause's context is. */
+function slackEdit(event: RunEvent): SlackEdit {
+  const data = event.data ?? {};
+  const output = (data.value as { edit?: unknown } | undefined)?.edit;
+  const bytes = canonicalJson(output ?? null).length;
+  return {
+    ...(typeof data.by === 'string' ? { by: data.by } : {}),
+    at: event.at,
+    output: bytes > EDIT_LIMIT ? { _truncated: true, _bytes: bytes } : output,
+    count: Number(data.count ?? 1),
+    needed: Number(data.needed ?? 1),
+  };
+}
+
 /** Slack notices per pause, for pauses that go to Slack. */
 function slackNotices(input: NotifyInput, defaultChannels: readonly string[]): Map<string, { channels: string[]; notices: SlackNotice[] }> {
   const out = new Map<string, { channels: string[]; notices: SlackNotice[] }>();
-  const add = (kind: SlackNoticeKind, n: NotifiedEvent, pause: PauseNotice) => {
+  const add = (kind: SlackNoticeKind, n: NotifiedEvent, pause: PauseNotice, edit?: SlackEdit) => {
     const channels = pause.slack_channels ?? [...defaultChannels];
     if (channels.length === 0) return;
     const entry = out.get(pause.request_id) ?? { channels, notices: [] };
-    entry.notices.push({ kind, event: n.event, pause, run: input.run });
+    entry.notices.push({ kind, event: n.event, pause, run: input.run, ...(edit ? { edit } : {}) });
     out.set(pause.request_id, entry);
   };
   for (const n of input.events) {
@@ -124,6 +142,7 @@ function slackNotices(input: NotifyInput, defaultChannels: readonly string[]): M
       if (event.type === 'paused') add('requested', n, pause);
       else if (event.type === 'reminded') add('reminded', n, pause);
       else if (event.type === 'escalated') add('escalated', n, pause);
+      else if (event.type === 'voted' && event.data?.edited === true) add('edited', n, pause, slackEdit(event));
       else if (event.type === 'decided') add('settled', n, pause);
       else if (event.type === 'timed_out' && !pause.decision) add('settled', n, pause);
     }

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { ApplicationFailure } from '@temporalio/activity';
 import { SLACK_POST_ACTIVITY, SLACK_REPLY_ACTIVITY, SLACK_UPDATE_ACTIVITY, type SlackActivities } from '../contracts/slack';
-import { escalationText, reminderText, requestMessage, settledMessage } from '../slack/blocks';
+import { editText, escalationText, reminderText, requestMessage, settledMessage } from '../slack/blocks';
 
 export interface SlackDeps {
   /** A bot token's client (SLACK_BOT_TOKEN, SLACK_API_URL); undefined when Slack is not configured. */
@@ -25,7 +25,7 @@ export function createSlackActivities(deps: SlackDeps): SlackActivities {
       await client().chat.update({ channel: message.channel, ts: message.ts, text: content.text, blocks: content.blocks as never });
     },
     [SLACK_REPLY_ACTIVITY]: async ({ message, notice }) => {
-      const text = notice.kind === 'escalated' ? escalationText(notice) : reminderText(notice);
+      const text = notice.kind === 'escalated' ? escalationText(notice) : notice.kind === 'edited' ? editText(notice) : reminderText(notice);
       await client().chat.postMessage({ channel: message.channel, thread_ts: message.ts, text });
     },
   };

@@ -16,7 +16,10 @@ function buttonOptions(pause: PauseNotice): string[] {
   return [];
 }
 
-/** The request as posted: what is asked, the context, who may decide, until when, one button per option. */
+/**
+ * The request as posted: what is asked, the context (and an output review's latest edit), who may
+ * decide, until when, one button per option (each with the digest of what the message shows).
+ */
 export function requestMessage(notice: SlackNotice, settledLine?: string): SlackMessage {
   const { pause, run } = notice;
   const title = pause.title ?? `Approval needed: ${run.workflow}`;
@@ -33,9 +36,12 @@ export function requestMessage(notice: SlackNotice, settledLine?: string): Slack
       ],
     },
   ];
-  if (pause.context !== undefined) {
-    const json = JSON.stringify(pause.context, null, 2);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${json.length > CONTEXT_LIMIT ? `${json.slice(0, CONTEXT_LIMIT)}…` : json}\`\`\`` } });
+  if (pause.context !== undefined) blocks.push(codeSection(pause.context));
+  if (notice.edit) {
+    const who = notice.edit.by ?? 'an unnamed sender';
+    const ask = settledLine ? '' : '. Approve the output as it reads now; votes before the edit no longer count';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:pencil2: *Edited by ${who}* at ${notice.edit.at}${ask}:` } });
+    blocks.push(codeSection(notice.edit.output));
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Run \`${run.run_id}\` · request \`${pause.request_id}\`` }] });
   if (settledLine) {
@@ -84,11 +90,24 @@ export function reminderText(notice: SlackNotice): string {
   return `:alarm_clock: Reminder: this still waits for a decision by ${who}${pause.timeout_at ? `; it times out at ${pause.timeout_at} (then ${pause.on_timeout})` : ''}.`;
 }
 
+export function editText(notice: SlackNotice): string {
+  const edit = notice.edit;
+  const who = edit?.by ?? 'an unnamed sender';
+  const tally = edit ? ` It has ${edit.count} of ${edit.needed} approvals of the edited output (the edit is ${who}'s).` : '';
+  return `:pencil2: ${who} edited the output under review: votes on the earlier output no longer count, and the buttons above now decide on the edit.${tally}`;
+}
+
 export function escalationText(notice: SlackNotice): string {
   const data = notice.event.data ?? {};
   const from = Array.isArray(data.from) ? (data.from as string[]).join(', ') : 'the previous assignees';
   const to = Array.isArray(data.to) ? (data.to as string[]).join(', ') : notice.pause.assignees.join(', ');
   return `:arrow_double_up: Escalated from ${from || 'any approver'} to ${to}.`;
+}
+
+/** A value as a code block, cut to what a section holds. */
+function codeSection(value: unknown): Record<string, unknown> {
+  const json = JSON.stringify(value, null, 2) ?? 'null';
+  return { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${json.length > CONTEXT_LIMIT ? `${json.slice(0, CONTEXT_LIMIT)}…` : json}\`\`\`` } };
 }
 
 function label(option: string): string {

@@ -6,6 +6,7 @@ import {
   SLACK_UPDATE_ACTIVITY,
   slackNoticeSignal,
   type SlackActivities,
+  type SlackEdit,
   type SlackMessageRef,
   type SlackNotice,
   type SlackThreadInput,
@@ -23,13 +24,15 @@ const slack = proxyActivities<SlackActivities>({
 });
 
 /**
- * One pause's life in Slack: the request with its buttons in each channel, reminders and escalations
- * threaded under it, and the message rewritten once the pause is settled (by a click, the REST API, a
- * signal or a timeout alike).
+ * One pause's life in Slack: the request with its buttons in each channel, reminders, escalations and
+ * edits threaded under it, the message rewritten with each escalation and edit, and once the pause is
+ * settled (by a click, the REST API, a signal or a timeout alike).
  */
 export async function holdpointSlackThread(input: SlackThreadInput): Promise<SlackMessageRef[]> {
   const messages: SlackMessageRef[] = input.carried?.messages ?? [];
   const handled = new Set<number>(input.carried?.handled ?? []);
+  /** An output review's latest edit: every later rewrite of the message shows it. */
+  let edit: SlackEdit | undefined = input.carried?.edit;
   const queue: SlackNotice[] = [];
   let settled = false;
 
@@ -42,7 +45,7 @@ export async function holdpointSlackThread(input: SlackThreadInput): Promise<Sla
       }
       queue.sort((a, b) => a.event.seq - b.event.seq);
     },
-    { description: 'What happened to the pause: requested, reminded, escalated or settled.' },
+    { description: 'What happened to the pause: requested, reminded, escalated, edited or settled.' },
   );
   setHandler(getSlackMessagesQuery, () => messages, { description: 'Where the request was posted (channel and ts).' });
 
@@ -51,10 +54,12 @@ export async function holdpointSlackThread(input: SlackThreadInput): Promise<Sla
     if (!busy) break;
     if (queue.length === 0) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof holdpointSlackThread>({ ...input, carried: { messages, handled: [...handled] } });
+      return continueAsNew<typeof holdpointSlackThread>({ ...input, carried: { messages, handled: [...handled], ...(edit ? { edit } : {}) } });
     }
-    const notice = queue.shift()!;
-    handled.add(notice.event.seq);
+    const next = queue.shift()!;
+    handled.add(next.event.seq);
+    if (next.edit) edit = next.edit;
+    const notice = edit && !next.edit ? { ...next, edit } : next;
     try {
       await handle(notice);
     } catch (err) {
@@ -78,6 +83,8 @@ export async function holdpointSlackThread(input: SlackThreadInput): Promise<Sla
         await Promise.all(messages.map((message) => slack[SLACK_REPLY_ACTIVITY]({ message, notice })));
         return;
       case 'escalated':
+      case 'edited':
+        // An edit also rewrites the buttons: they carry the digest of what the message shows now.
         await Promise.all(messages.map((message) => slack[SLACK_REPLY_ACTIVITY]({ message, notice })));
         await Promise.all(messages.map((message) => slack[SLACK_UPDATE_ACTIVITY]({ message, notice })));
         return;

@@ -40,13 +40,23 @@ const slackEscalation: Definition = {
   ],
 };
 
+/** An output review two people of finance must approve, posted to #reviews. */
+const slackReview: Definition = {
+  name: 'slack-review',
+  steps: [
+    { name: 'draft', type: 'task', handler: 'echo', input: '{ "text": "Dear " & state.customer & ", teh renewal is due." }' },
+    { name: 'review', type: 'output_review', message: 'Check the letter to {{ state.customer }}', review: 'draft', assignees: ['group:finance'], approvals_required: 2, slack: { channels: ['#reviews'] } },
+  ],
+  result: 'steps.draft.output',
+};
+
 describe('Slack approvals', () => {
   let stack: TestStack;
   let slack: FakeSlack;
   beforeAll(async () => {
     slack = await new FakeSlack().start();
     stack = await startStack({
-      definitions: [slackApproval, slackEscalation],
+      definitions: [slackApproval, slackEscalation, slackReview],
       handlers: { echo: (input: unknown) => input },
       slack: {
         apiUrl: slack.apiUrl,
@@ -181,6 +191,39 @@ describe('Slack approvals', () => {
       await slack.until(() => updatesOf(runId).length > 0);
       expect(JSON.stringify(updatesOf(runId).at(-1)!.args.blocks)).toContain(`by ${winner.by}`);
     }
+  });
+
+  it('rewrites an output review’s message when a reviewer edits it: the edit shows, and the buttons decide on it', async () => {
+    const run = await start(stack, 'slack-review', { input: { task: 'Letter', state: { customer: 'Ms. Lee' } } }).expect(200);
+    const runId = run.body.run_id as string;
+    const requestId = run.body.output.pendingAction.request_id as string;
+    const message = await posted(runId);
+    expect(JSON.parse(button(message, 'approve').value).digest).toBe(run.body.output.pendingAction.digest);
+
+    const edit = { text: 'Dear Ms. Lee, the renewal is due.' };
+    const edited = await stack.http('alice').post(`/v1/approvals/${requestId}/decision`).send({ value: { edit } }).expect(200);
+    const digest = edited.body.approval.digest as string;
+    const replies = () => slack.of('chat.postMessage').filter((c) => c.args.thread_ts === message.answer.ts);
+    await slack.until(() => replies().length > 0 && updatesOf(runId).length > 0);
+    expect(String(replies()[0]!.args.text)).toMatch(/alice edited the output under review: votes on the earlier output no longer count/);
+    const rewritten = updatesOf(runId).at(-1)!;
+    expect(JSON.stringify(rewritten.args.blocks)).toMatch(/Edited by alice\* at .*Dear Ms\. Lee, the renewal is due\./);
+    expect(JSON.parse(button(rewritten, 'approve').value)).toEqual({ request_id: requestId, option: 'approve', digest });
+
+    // A click on the message as first posted is of the text before the edit: refused, and said so.
+    const ephemerals = slack.of('chat.postEphemeral').length;
+    expect((await click('U0BOB', 'Creviews', button(message, 'approve'))).status).toBe(200);
+    await slack.until(() => slack.of('chat.postEphemeral').length > ephemerals);
+    expect(String(slack.of('chat.postEphemeral').at(-1)!.args.text)).toMatch(/now shows different content/);
+    expect((await stack.http().get(`/v1/workflow-runs/${runId}`).expect(200)).body.status).toBe('paused');
+
+    // A click on the rewritten message approves the edit: the second approval, so the edit ships.
+    expect((await click('U0BOB', 'Creviews', button(rewritten, 'approve'))).status).toBe(200);
+    expect(await closed(stack.client, runId)).toBe('COMPLETED');
+    const view = await stack.http().get(`/v1/workflow-runs/${runId}`).expect(200);
+    expect(view.body.output.result).toEqual(edit);
+    await slack.until(() => JSON.stringify(updatesOf(runId).at(-1)!.args.blocks).includes('by bob via slack'));
+    expect((updatesOf(runId).at(-1)!.args.blocks as { type: string }[]).some((b) => b.type === 'actions')).toBe(false);
   });
 
   it('threads reminders and escalations under the request, and they reach webhooks too', async () => {
