@@ -9,6 +9,9 @@
  * error comes from, so setting one in the sandbox takes the hook's errors off that path: they get an
  * empty stack, and the hook (which files only stacks the worker's formatter saw) keeps nothing.
  *
+ * The hook also compiles two tiny functions per promise to find its way around the sandbox; those are
+ * answered without compiling ({@link installHookLookups}).
+ *
  * What this gives up: the Web UI's "Stack Trace" tab and `temporal workflow stack` show no workflow
  * stacks. A run's place is in its current details instead (what it runs or waits for, and the decide
  * command). Errors thrown in the sandbox keep a stack, in V8's own format, with the bundle's line
@@ -32,4 +35,33 @@ function installStackFormatter(): void {
   Error.prepareStackTrace = formatStack;
 }
 
+/** What the SDK's promise hook constructs only to read its (now empty) stack: nothing to capture. */
+class HookError {}
+
+/**
+ * The two lookups the SDK's promise hook compiles with the sandbox's `Function` for every promise
+ * created and settled (`promise.constructor.constructor(source)()`): the activator, and the `Error`
+ * whose stack it files. Answered here without compiling anything, and without capturing a stack
+ * nobody reads (the formatter above empties it). The cost this takes away is the SDK's known per-promise
+ * overhead (temporalio/sdk-typescript#1587).
+ */
+const HOOK_LOOKUPS: Record<string, () => unknown> = {
+  'return globalThis.__TEMPORAL_ACTIVATOR__': () => (globalThis as { __TEMPORAL_ACTIVATOR__?: unknown }).__TEMPORAL_ACTIVATOR__,
+  'return globalThis.Error': () => HookError,
+};
+
+/**
+ * Gives the sandbox's `Promise` a `constructor` of its own (normally inherited: `Function`) that
+ * answers the hook's two lookups and is `Function` for anything else.
+ */
+function installHookLookups(): void {
+  if (!Object.isExtensible(Promise) || Object.prototype.hasOwnProperty.call(Promise, 'constructor')) return;
+  const lookup = function (this: unknown, ...args: string[]): unknown {
+    const known = args.length === 1 ? HOOK_LOOKUPS[args[0]!] : undefined;
+    return known ?? Function(...args);
+  };
+  Object.defineProperty(Promise, 'constructor', { value: lookup, writable: false, enumerable: false, configurable: false });
+}
+
 installStackFormatter();
+installHookLookups();
