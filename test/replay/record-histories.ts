@@ -63,6 +63,13 @@ const recorded: Definition[] = [
       { name: 'review', type: 'output_review', message: 'Check the draft', review: 'draft' },
     ],
   },
+  {
+    name: 'two-reviewers',
+    steps: [
+      { name: 'draft', type: 'task', handler: 'lookupCustomer', input: { customerId: "'c-2'" } },
+      { name: 'review', type: 'output_review', message: 'Two of finance check the draft', review: 'draft', assignees: ['group:finance'], approvals_required: 2 },
+    ],
+  },
 ];
 
 /** A scenario returns its run's id, or several workflows to record (name → workflow id). */
@@ -150,6 +157,17 @@ const scenarios: { name: string; run: (core: Core, client: Client, receiverUrl: 
       const { run } = await core.runs.start({ workflow: 'ask-and-review', task: 'Draft', waitMs: 10_000 }, ops);
       await core.runs.decide(run.run_id, { step: 'ask', value: { 'Which plan?': 'Pro' } }, 10_000, alice);
       await core.runs.decide(run.run_id, { step: 'review', value: { edit: { customerId: 'Pro', name: 'Edited' } } }, 10_000, alice);
+      return run.run_id;
+    },
+  },
+  {
+    // Behavior 5: bob's approval is of the draft, alice's edit starts a new round, bob approves the edit.
+    name: 'two-reviewers-edit-then-approve',
+    run: async (core) => {
+      const { run } = await core.runs.start({ workflow: 'two-reviewers', task: 'Draft', waitMs: 10_000 }, ops);
+      await core.runs.decide(run.run_id, { step: 'review', value: 'approve' }, 0, bob);
+      await core.runs.decide(run.run_id, { step: 'review', value: { edit: { customerId: 'c-2', name: 'Edited' } } }, 0, alice);
+      await core.runs.decide(run.run_id, { step: 'review', value: 'approve' }, 10_000, bob);
       return run.run_id;
     },
   },
