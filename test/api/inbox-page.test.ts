@@ -4,7 +4,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { INBOX_CSP } from '../../api/inbox';
 import type { Step } from '../../src/contracts/definition';
 import { definition, echo, testHandlers } from '../harness/definitions';
-import { keyOf, start, startStack, type TestStack } from '../harness/stack';
+import { closed, keyOf, start, startStack, type TestStack } from '../harness/stack';
 
 /** Where the browser tests leave their screenshots (kept after the run; .data is not committed). */
 const SHOTS = join(__dirname, '..', '..', '.data', 'screenshots');
@@ -38,6 +38,12 @@ const formSteps: Step[] = [
   },
 ];
 
+/** A letter two people of finance must approve (an edit is one approval, of the edited letter). */
+const reviewSteps: Step[] = [
+  echo('draft', '{ "text": "Dear " & state.customer & ", teh renewal is due." }'),
+  { name: 'review', type: 'output_review', message: 'Check the letter to {{ state.customer }}', review: 'draft', assignees: ['group:finance'], approvals_required: 2 },
+];
+
 interface Pending {
   request_id: string;
   digest: string;
@@ -57,7 +63,11 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack({
       handlers: testHandlers().handlers,
-      definitions: [definition('inbox-page-refund', [refundGate, echo('after', 'steps.refund.decision')]), definition('inbox-page-forms', formSteps)],
+      definitions: [
+        definition('inbox-page-refund', [refundGate, echo('after', 'steps.refund.decision')]),
+        definition('inbox-page-forms', formSteps),
+        definition('inbox-page-review', reviewSteps, { result: 'steps.draft.output' }),
+      ],
     });
     browser = await puppeteer.launch({ executablePath: process.env.HOLDPOINT_TEST_CHROMIUM!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage();
@@ -282,6 +292,34 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     expect(answered.body).toMatchObject({ status: 'decided', decision: { value: { 'Which plan?': 'Annual' }, by: 'alice' } });
     const address = await stack.http('admin').get(`/v1/approvals/${input.request_id}`).expect(200);
     expect(address.body.decision).toMatchObject({ value: { zip: '12345' }, by: 'alice' });
+  });
+
+  it('shows an edited review: the edit, the original, votes in words, and the form again for a vote cast before the edit', async () => {
+    const run = await start(stack, 'inbox-page-review', { input: { task: 'Letter', state: { customer: 'Ms. Lee' } } }).expect(200);
+    const review = run.body.output.pendingAction as Pending;
+    await stack.http('alice').post(`/v1/approvals/${review.request_id}/decision?wait=0`).send({ value: 'approve', digest: review.digest }).expect(200);
+    const edit = { text: 'Dear Ms. Lee, the renewal is due.' };
+    const edited = await stack.http('bob').post(`/v1/approvals/${review.request_id}/decision?wait=0`).send({ value: { edit } }).expect(200);
+
+    await page.waitForSelector(item(review.request_id), { timeout: 20_000 });
+    await page.click(item(review.request_id));
+    await until(`document.querySelector('#detail-title')?.textContent === 'Check the letter to Ms. Lee'`);
+    const detail = await textOf('#detail');
+    expect(detail).toContain('Output of “draft” to review, as bob edited it');
+    expect(detail).toContain('Dear Ms. Lee, the renewal is due.');
+    expect(detail).toContain('The output as “draft” returned it');
+    expect(await textOf('#digest')).toBe(edited.body.approval.digest);
+    const votes = await js<string[]>(`[...document.querySelectorAll('#detail ul.votes li')].map((li) => li.textContent)`);
+    expect(votes).toEqual([expect.stringMatching(/^alice: approve · .*\(on the output before the edit; no longer counts\)$/), expect.stringMatching(/^bob: edit · /)]);
+    expect(detail).not.toContain('[object Object]');
+    expect(detail).not.toContain('You may not decide');
+
+    // alice approves the letter as bob edited it: the second approval of the edit, which ships.
+    await page.click('#detail [data-choice="approve"]');
+    await page.waitForSelector(item(review.request_id), { hidden: true, timeout: 15_000 });
+    expect(await closed(stack.client, run.body.run_id)).toBe('COMPLETED');
+    const done = await stack.http('admin').get(`/v1/workflow-runs/${run.body.run_id}`).expect(200);
+    expect(done.body.output).toMatchObject({ status: 'completed', result: edit });
   });
 
   it('talked only to its own origin, broke no policy, and forgets the key on sign-out', async () => {
