@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AgentOsRunRequirement, AgentOsStepOutput, AgentOsStepRequirement, AgentOsToolExecution } from '../../src/contracts/http/agentos';
 import type { Pause } from '../../src/contracts/run';
 import { editOf } from '../../src/lib/review-rounds';
+import { canonicalJson } from '../../src/lib/digest';
 import { epoch } from './http';
 import { acceptedByAgno, inputFields, SINGLE_FIELD, toolInputFields } from './input-fields';
 import { agentRunId, type StepLayout } from './layout';
@@ -182,7 +183,8 @@ function answersOf(pause: Pause, value: unknown): Record<string, unknown> | null
 function shippedEdit(pause: Pause): unknown {
   const value = pause.decision?.value;
   const edit = editOf(value);
-  if (edit) return edit.edit;
+  // An "edit" that changed nothing shipped nothing new.
+  if (edit) return pause.review?.edited_by === undefined && canonicalJson(edit.edit) === canonicalJson(pause.review?.output) ? undefined : edit.edit;
   const shipped = value !== undefined && value !== 'reject' && value !== 'skipped' && value !== 'timeout_skip';
   return shipped && pause.review?.edited_by !== undefined ? pause.review.output : undefined;
 }

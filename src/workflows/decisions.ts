@@ -6,7 +6,7 @@ import { alreadyDecided, idempotencyConflict, sameComment, type DecisionRefusal 
 import { ErrorType, type ErrorDetails } from '../contracts/errors';
 import type { Pause } from '../contracts/run';
 import { matchesAssignee } from '../lib/assignees';
-import { currentRound } from '../lib/review-rounds';
+import { currentRound, editOf } from '../lib/review-rounds';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { RunState } from './run-state';
 
@@ -91,6 +91,12 @@ function findByKey(run: RunState, request: DecisionRequest): CheckedDecision | u
       const samePause = (request.request_id ?? pause.request_id) === pause.request_id && (request.step ?? pause.step) === pause.step;
       const same = samePause && sameJson(vote.value, request.action === 'skip' ? 'skipped' : request.value) && sameComment(vote.comment, request.comment);
       if (!same) refuse(idempotencyConflict(request.idempotency_key!, pause, vote));
+      // A vote from before an edit, repeated on the edited content (its digest): not a retry of it.
+      if (pause.status === 'pending' && pause.votes.indexOf(vote) < (pause.round_from ?? 0) && request.digest === pause.digest) {
+        reject(ErrorType.IdempotencyConflict, `idempotency key "${request.idempotency_key}" was used for a decision on step "${pause.step}" before its edit; a decision on the edited output needs a new key`, {
+          request_id: pause.request_id,
+        });
+      }
       return { request, pause, duplicate: true };
     }
   }
@@ -175,7 +181,7 @@ function checkApprovalRules(run: RunState, pause: Pause, request: DecisionReques
   }
   // Votes before an edit were cast on other content: their authors vote again on what it shows now,
   // and an edit that changes it starts a round of its own, whoever sends it.
-  if (run.startsRound(pause, value)) return;
+  if (run.startsRound(pause, value)) return checkEditCount(pause);
   const round = currentRound(pause);
   const earlier = round.find((v) => v.by === request.by);
   if (earlier) {
@@ -190,6 +196,21 @@ function checkApprovalRules(run: RunState, pause: Pause, request: DecisionReques
   }
 }
 
+/**
+ * Edits a review with several approvers takes: each starts a round and is kept in its votes, events
+ * and audit, so one person alternating two versions must not grow the run without end.
+ */
+export const MAX_REVIEW_EDITS = 20;
+
+function checkEditCount(pause: Pause): void {
+  const edits = pause.votes.filter((v) => editOf(v.value) !== undefined).length;
+  if (edits < MAX_REVIEW_EDITS) return;
+  reject(ErrorType.InvalidDecision, `step "${pause.step}" was edited ${edits} times, the most a review takes; approve or reject what it shows (rule: edits_per_review)`, {
+    rule: 'edits_per_review',
+    limit: MAX_REVIEW_EDITS,
+  });
+}
+
 function checkValue(pause: Pause, value: unknown): void {
   switch (pause.type) {
     case 'input': {
@@ -201,7 +222,7 @@ function checkValue(pause: Pause, value: unknown): void {
       return checkAnswers(pause, value);
     case 'output_review': {
       if (value === APPROVE_OPTION || value === REJECT_OPTION) return;
-      const edit = value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 ? (value as { edit?: unknown }).edit : undefined;
+      const edit = editOf(value)?.edit;
       if (edit === undefined) invalidValue(pause, 'value must be "approve", "reject" or {"edit": <the corrected output>}', { options: ['approve', 'reject', 'edit'] });
       const violations = pause.review?.output_schema ? checkAgainstSchema(pause.review.output_schema, edit, 'value.edit') : [];
       if (violations.length > 0) invalidValue(pause, `the edited output does not match its schema: ${describeViolations(violations)}`, { violations });

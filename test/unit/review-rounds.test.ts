@@ -4,7 +4,7 @@ import { ErrorType } from '../../src/contracts/errors';
 import type { Pause } from '../../src/contracts/run';
 import { RUN_BEHAVIOR } from '../../src/contracts/temporal';
 import { crossCheck, type ReceivedDecision } from '../../src/core/audit-verify';
-import { checkDecision } from '../../src/workflows/decisions';
+import { checkDecision, MAX_REVIEW_EDITS } from '../../src/workflows/decisions';
 import { applyOutcome, reviewDigest, timeOut } from '../../src/workflows/pauses';
 import type { RunState } from '../../src/workflows/run-state';
 import { fittedMemo } from '../../src/workflows/visibility';
@@ -93,6 +93,31 @@ describe('an output review that needs several approvers', () => {
     expect(decide('alice', { edit: V2 })).toMatchObject({ refused: ErrorType.AlreadyDecided });
     expect(decide('alice', { edit: V3 })).toBe('voted');
     expect(pause).toMatchObject({ status: 'pending', round_from: 1, review: { output: V3, original: V1, edited_by: 'alice' } });
+  });
+
+  it('refuses a key from before an edit on the edited content, and still answers a retry of the first decision as a repeat', () => {
+    const { run, pause, decide } = reviewing();
+    const before = pause.digest;
+    const approve = { step: 'review', value: 'approve', by: 'bob', idempotency_key: 'k-1' };
+    checkDecision(run, { ...approve, digest: before });
+    run.castVote(pause, { value: 'approve', by: 'bob', at: new Date().toISOString(), channel: 'update', idempotency_key: 'k-1' });
+    expect(decide('alice', { edit: V2 })).toBe('voted');
+    // The same request again (a retry: the digest it saw, or none): a repeat, and it counts nothing.
+    expect(checkDecision(run, { ...approve, digest: before })).toMatchObject({ duplicate: true });
+    expect(checkDecision(run, approve)).toMatchObject({ duplicate: true });
+    // On the edited content it is another decision: the key cannot stand for both.
+    expect(() => checkDecision(run, { ...approve, digest: pause.digest })).toThrow(expect.objectContaining({ type: ErrorType.IdempotencyConflict, message: expect.stringContaining('before its edit') }));
+    expect(checkDecision(run, { ...approve, idempotency_key: 'k-2', digest: pause.digest })).toMatchObject({ duplicate: false });
+  });
+
+  it(`takes at most ${MAX_REVIEW_EDITS} edits, so one reviewer alternating two versions cannot grow the run without end`, () => {
+    const { pause, decide } = reviewing();
+    for (let i = 0; i < MAX_REVIEW_EDITS; i++) expect(decide('alice', { edit: i % 2 === 0 ? V2 : V3 })).toBe('voted');
+    const refused = decide('alice', { edit: V2 });
+    expect(refused).toMatchObject({ refused: ErrorType.InvalidDecision, message: expect.stringContaining('rule: edits_per_review') });
+    expect(pause.votes).toHaveLength(MAX_REVIEW_EDITS);
+    // What it shows can still be decided.
+    expect(decide('bob', 'approve')).toBe('decided');
   });
 
   it('takes an edit that changes nothing as a plain approval: no new round, and the output ships as the task returned it', () => {
