@@ -64,12 +64,15 @@ function presentPending(item: ApprovalItem): AipPendingRequest {
       : item.context === undefined
         ? {}
         : { value: item.context };
+  // A reviewer approves what an output review shows now (an edit, from behavior 5): it is among the arguments.
+  const review = item.type === 'output_review' && item.review && typeof item.review === 'object' ? (item.review as { output?: unknown }) : undefined;
+  const reviewed = review && 'output' in review ? { output_to_review: review.output } : {};
   const tool = item.tool?.name ?? item.step;
   const timeoutSeconds = item.timeout_at ? Math.round((Date.parse(item.timeout_at) - Date.parse(item.created_at)) / 1000) : null;
   return {
     request_id: item.request_id,
     tool,
-    arguments: args,
+    arguments: { ...args, ...reviewed },
     created_at: item.created_at,
     agent_id: item.workflow,
     agent_uuid: agentIdOf(item.workflow),

@@ -42,7 +42,10 @@ export function gateOf(pause: Pause): Gate {
   }
   const options = pause.options ?? [];
   if (pause.type === 'output_review' || (options.length === 2 && options.includes(APPROVE_OPTION) && options.includes(REJECT_OPTION))) {
-    return { kind: 'tool', toolName: tool?.name ?? pause.step, toolInput: isObject(pause.context) ? pause.context : pause.context === undefined ? {} : { context: pause.context }, toolUseId, canRemember: false };
+    const context = isObject(pause.context) ? pause.context : pause.context === undefined ? {} : { context: pause.context };
+    // A reviewer approves what the review shows now (an edit, from behavior 5): it is among the fields.
+    const reviewed = pause.type === 'output_review' && pause.review ? { output_to_review: pause.review.output } : {};
+    return { kind: 'tool', toolName: tool?.name ?? pause.step, toolInput: { ...context, ...reviewed }, toolUseId, canRemember: false };
   }
   const question: QuestionView = { question: pause.message, header: (pause.title ?? pause.step).slice(0, 12), options: options.map((label) => ({ label })), multiSelect: false };
   return {

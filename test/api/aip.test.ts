@@ -24,6 +24,10 @@ describe('GL AIP face', () => {
           },
           echo('after', 'steps.requires_approval_tool.status & "/" & steps.requires_approval_tool.decision.value'),
         ]),
+        definition('review-offer', [
+          echo('draft', '{ "subject": "Your offer", "body": state.body }'),
+          { name: 'review', type: 'output_review', message: 'Check the offer', review: 'draft', approvals_required: 2, assignees: ['group:sales-ops'] },
+        ]),
         definition('quick-timeout', [
           { name: 'tool', type: 'confirmation', message: 'Run it?', timeout: '1s', on_timeout: 'timeout_skip' },
           echo('after', 'steps.tool.decision.value'),
@@ -39,6 +43,26 @@ describe('GL AIP face', () => {
     return { runId: res.body.run_id as string, requestId: res.body.output.pendingAction.request_id as string };
   };
   const decide = (body: object, key = keyOf('alice')) => aip().post('/agents/hitl/decision').set('X-API-Key', key).send(body);
+
+  it('shows an output review\'s reviewers what they approve: the output, and after another reviewer\'s edit the edit', async () => {
+    const started = await start(stack, 'review-offer', { input: { task: 'Offer', state: { body: 'teh price' } } }).expect(200);
+    const runId = started.body.run_id as string;
+    const pendingFor = async () => {
+      const res = await aip().get('/agents/hitl/pending').set('X-API-Key', keyOf('bob')).expect(200);
+      return (res.body as Pending[]).find((p) => p.run_id === runId)!;
+    };
+    expect((await pendingFor()).arguments.output_to_review).toEqual({ subject: 'Your offer', body: 'teh price' });
+    const edit = { subject: 'Your offer', body: 'the price' };
+    const edited = await stack.http('alice').post(`/v1/workflow-runs/${runId}/resume`).send({ input: { resume: { step: 'review', input: { edit } } } }).expect(200);
+    expect(edited.body.output.status).toBe('paused');
+    const pending = await pendingFor();
+    expect(pending.arguments.output_to_review).toEqual(edit);
+    // bob's approval through AIP (which sends no digest) is of what it showed him: the edit ships.
+    await decide({ request_id: pending.request_id, decision: 'approved' }, keyOf('bob')).expect(200);
+    expect(await closed(stack.client, runId)).toBe('COMPLETED');
+    const run = await stack.http('viewer').get(`/v1/workflow-runs/${runId}`).expect(200);
+    expect(run.body.output.steps.find((st: { name: string }) => st.name === 'draft')).toMatchObject({ output: edit, edited_by: 'alice' });
+  });
 
   it('lists pending requests as a bare array in AIP\'s shape', async () => {
     const { runId, requestId } = await begin();

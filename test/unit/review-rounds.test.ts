@@ -8,6 +8,7 @@ import { checkDecision, MAX_REVIEW_EDITS } from '../../src/workflows/decisions';
 import { applyOutcome, reviewDigest, timeOut } from '../../src/workflows/pauses';
 import type { RunState } from '../../src/workflows/run-state';
 import { fittedMemo } from '../../src/workflows/visibility';
+import { gateOf } from '../../api/m8tes/gates';
 import { newRun, openPause } from './run-fixture';
 
 /**
@@ -118,6 +119,13 @@ describe('an output review that needs several approvers', () => {
     expect(pause.votes).toHaveLength(MAX_REVIEW_EDITS);
     // What it shows can still be decided.
     expect(decide('bob', 'approve')).toBe('decided');
+  });
+
+  it('shows m8tes reviewers what they approve: the output among the gate\'s fields, the edit once there is one', () => {
+    const { pause, decide } = reviewing();
+    expect(gateOf(pause)).toMatchObject({ kind: 'tool', toolInput: { customer: 'Lee', output_to_review: V1 } });
+    decide('alice', { edit: V2 });
+    expect(gateOf(pause)).toMatchObject({ kind: 'tool', toolInput: { customer: 'Lee', output_to_review: V2 } });
   });
 
   it('takes an edit that changes nothing as a plain approval: no new round, and the output ships as the task returned it', () => {
