@@ -1,5 +1,16 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { RunInput } from '../contracts/run';
+import { RUN_BEHAVIOR } from '../contracts/temporal';
+
+/**
+ * A run stamped with a behavior this worker's code does not know (a gateway upgraded before its
+ * workers): running it the old way would break it, and replaying it later on newer code would not
+ * match. Failing the workflow task instead leaves it to Temporal to retry, until a worker of the
+ * release that started it takes it.
+ */
+export class NewerBehavior extends Error {
+  override readonly name = 'NewerBehavior';
+}
 
 /**
  * A structural check of the workflow's argument. The core validates definitions fully (zod, JSON Schema,
@@ -11,6 +22,11 @@ export function checkRunInput(raw: unknown): RunInput {
   const input = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const definition = input.definition as Record<string, unknown> | undefined;
   const settings = input.settings as Record<string, unknown> | undefined;
+  const behavior = settings?.behavior;
+  if (typeof behavior === 'number' && behavior > RUN_BEHAVIOR) {
+    // Not an ApplicationFailure: a plain error fails the workflow task, which Temporal retries.
+    throw new NewerBehavior(`run started with behavior ${behavior}, but this worker knows behaviors up to ${RUN_BEHAVIOR}: deploy the new workers (runs wait meanwhile)`);
+  }
   if (typeof input.run_id !== 'string' || input.run_id === '') problems.push('run_id: must be a non-empty string');
   if (!definition || typeof definition !== 'object') problems.push('definition: must be a definition object');
   else {

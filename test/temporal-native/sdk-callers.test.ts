@@ -5,6 +5,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import puppeteer from 'puppeteer-core';
 import { messageSchemaFiles } from '../../src/contracts/message-schemas';
+import type { RunInput } from '../../src/contracts/run';
+import { RUN_BEHAVIOR, RUN_WORKFLOW_TYPE } from '../../src/contracts/temporal';
 import { definition, echo, testHandlers } from '../harness/definitions';
 import { runPythonScript } from '../harness/python-clients';
 import { closed, eventually, start, startStack, type TestStack } from '../harness/stack';
@@ -146,6 +148,23 @@ describe('Temporal-native callers and operators', () => {
     await stack.http('ops').delete(`/v1/workflow-runs/${cancelled}`).send({ reason: 'customer withdrew' }).expect(200);
     const cancelHistory = (await stack.client.workflow.getHandle(cancelled).fetchHistory()).events ?? [];
     expect(cancelHistory.filter((e) => e.markerRecordedEventAttributes).map(summaryOf)).toContain('cancelled by ops: customer withdrew');
+  });
+
+  it('leaves a run of a newer behavior than the worker knows to a newer worker: its workflow task fails and is retried, the run stays open', async () => {
+    const model = await begin('umbrella');
+    const started = ((await stack.client.workflow.getHandle(model).fetchHistory()).events ?? [])[0]!.workflowExecutionStartedEventAttributes!;
+    const input = defaultPayloadConverter.fromPayload(started.input!.payloads![0] as never) as RunInput;
+    const runId = `${model}-newer`;
+    const newer: RunInput = { ...input, run_id: runId, settings: { ...input.settings, behavior: RUN_BEHAVIOR + 1 } };
+    const handle = await stack.client.workflow.start(RUN_WORKFLOW_TYPE, { workflowId: runId, taskQueue: stack.taskQueue, args: [newer] });
+    const failure = await eventually(async () => {
+      const failed = ((await handle.fetchHistory()).events ?? []).find((e) => e.workflowTaskFailedEventAttributes);
+      expect(failed).toBeDefined();
+      return failed!.workflowTaskFailedEventAttributes!.failure!;
+    });
+    expect(failure.message).toBe(`run started with behavior ${RUN_BEHAVIOR + 1}, but this worker knows behaviors up to ${RUN_BEHAVIOR}: deploy the new workers (runs wait meanwhile)`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test over');
   });
 
   it('runs `npm run temporal` against the running stack, saying where it points', async () => {

@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { PauseStep } from '../../src/contracts/definition';
 import { ErrorType, HoldpointError } from '../../src/contracts/errors';
 import { interactionProblem } from '../../src/contracts/interaction';
 import type { Principal } from '../../src/contracts/principal';
+import { RUN_BEHAVIOR } from '../../src/contracts/temporal';
 import type { Pause, RunInput } from '../../src/contracts/run';
 import { authorize } from '../../src/core/authorize';
 import { replayOf, updateIdFor, whyEnded } from '../../src/core/decision-outcomes';
@@ -9,7 +11,7 @@ import { verifyChain } from '../../src/lib/audit-chain';
 import { digestOf } from '../../src/lib/digest';
 import { ContinueAsNewNeeded, RunEnd, RunFailure } from '../../src/workflows/outcomes';
 import { applyOutcome, newPause, timeOut } from '../../src/workflows/pauses';
-import { checkRunInput } from '../../src/workflows/run-input';
+import { checkRunInput, NewerBehavior } from '../../src/workflows/run-input';
 import { RunState } from '../../src/workflows/run-state';
 import { confirm, newRun, openPause, refusalOf } from './run-fixture';
 
@@ -386,6 +388,14 @@ describe('the run input check', () => {
 
   it('passes a well-formed input through unchanged', () => {
     expect(checkRunInput(good)).toBe(good);
+  });
+
+  it('fails the workflow task (not the run) for a behavior newer than this code knows, so a newer worker takes it', () => {
+    const newer = { ...good, settings: { ...good.settings, behavior: RUN_BEHAVIOR + 1 } };
+    expect(() => checkRunInput(newer)).toThrow(NewerBehavior);
+    expect(() => checkRunInput(newer)).not.toThrow(ApplicationFailure);
+    const current = { ...good, settings: { ...good.settings, behavior: RUN_BEHAVIOR } };
+    expect(checkRunInput(current)).toBe(current);
   });
 
   it('lists every problem of a hand-made start, as a non-retryable invalid_input', () => {
