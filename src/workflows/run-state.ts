@@ -235,13 +235,13 @@ export class RunState {
 
   /** The review shows the edit (its last vote) from now on, under a new digest, and counts votes from it. */
   private startRound(pause: Pause, vote: Vote): void {
-    const review = pause.review!;
-    pause.review = {
-      ...review,
-      output: editOf(vote.value)!.edit,
-      original: review.edited_by === undefined ? review.output : review.original,
-      edited_by: vote.by ?? 'an unnamed sender',
-    };
+    const { original, edited_by, ...review } = pause.review!;
+    const output = editOf(vote.value)!.edit;
+    const task = edited_by === undefined ? review.output : original;
+    // An edit back to what the task returned undoes the edits: still a new round (the votes were on
+    // other content), but nothing edited ships.
+    pause.review =
+      canonicalJson(output) === canonicalJson(task) ? { ...review, output } : { ...review, output, original: task, edited_by: vote.by ?? 'an unnamed sender' };
     pause.digest = reviewDigest(pause);
     pause.round_from = pause.votes.length - 1;
   }

@@ -128,6 +128,20 @@ describe('an output review that needs several approvers', () => {
     expect(gateOf(pause)).toMatchObject({ kind: 'tool', toolInput: { customer: 'Lee', output_to_review: V2 } });
   });
 
+  it('takes an edit back to the task\'s output as undoing the edits: a new round, and nothing edited ships', () => {
+    const { run, step, pause, record, draft, decide } = reviewing();
+    const opened = pause.digest;
+    decide('alice', { edit: V2 });
+    expect(decide('bob', { edit: V1 })).toBe('voted');
+    expect(pause).toMatchObject({ round_from: 1, digest: opened });
+    expect(pause.review).toEqual({ step: 'draft', output: V1 });
+    expect(decide('carol', 'approve', pause.digest)).toBe('decided');
+    applyOutcome(run, step, pause, record);
+    expect(draft.output).toEqual(V1);
+    expect(draft).not.toHaveProperty('edited_by');
+    expect(record).toMatchObject({ status: 'completed', output: 'approve' });
+  });
+
   it('takes an edit that changes nothing as a plain approval: no new round, and the output ships as the task returned it', () => {
     const { run, step, pause, record, draft, decide } = reviewing();
     const shown = pause.digest;
