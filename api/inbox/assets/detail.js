@@ -221,7 +221,10 @@ function runSection(item) {
 /** Whether, and how, the caller may decide: what the rules say before the API does. @param {Item} item */
 function standing(item) {
   if (!item.you_may_decide) {
-    const why = roundVotes(item).length > 0 ? 'you have voted; it waits for others' : 'it is not assigned to you, or your role may not decide';
+    const why =
+      roundVotes(item).length > 0
+        ? 'you voted already, it is not assigned to you, or your role may not decide; it waits for others'
+        : 'it is not assigned to you, or your role may not decide';
     return el('p', { class: 'note' }, `You may not decide this request now (${why}).`);
   }
   if (!item.you_may_approve) return el('p', { class: 'note' }, 'You started this run: you may reject it but not approve it.');

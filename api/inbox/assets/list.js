@@ -37,7 +37,8 @@ export function renderList(list, items, { openId, onOpen }) {
  * @param {(id: string) => void} onOpen
  */
 function itemButton(item, openId, onOpen) {
-  const note = !item.you_may_decide ? (roundVotes(item).length > 0 ? 'you voted' : 'not yours to decide') : !item.you_may_approve ? 'you may only reject' : undefined;
+  // The page does not know who voted: with votes in, it is waiting for others (maybe after yours).
+  const note = !item.you_may_decide ? (roundVotes(item).length > 0 ? 'waiting for others' : 'not yours to decide') : !item.you_may_approve ? 'you may only reject' : undefined;
   return el(
     'button',
     {
