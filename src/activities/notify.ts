@@ -5,7 +5,7 @@ import { NOTIFY_ACTIVITY, type NotifiedEvent, type NotifyActivities, type Notify
 import { SLACK_THREAD_WORKFLOW_TYPE, slackNoticeSignal, slackThreadWorkflowId, type SlackEdit, type SlackNotice, type SlackNoticeKind } from '../contracts/slack';
 import { deliveryWorkflowId, enqueueDeliveriesSignal, WEBHOOK_DELIVERY_WORKFLOW_TYPE, type DeliverySettings } from '../contracts/webhook-messages';
 import { assigneeKeys } from '../lib/assignees';
-import { canonicalJson } from '../lib/digest';
+import { capped } from '../lib/digest';
 import type { Logger } from '../logger';
 import { webhookJobs } from '../webhooks/payloads';
 import { SubscriptionCache } from './subscriptions';
@@ -116,11 +116,10 @@ function busEvent(input: NotifyInput, { event, pause }: NotifiedEvent): BusEvent
 function slackEdit(event: RunEvent): SlackEdit {
   const data = event.data ?? {};
   const output = (data.value as { edit?: unknown } | undefined)?.edit;
-  const bytes = canonicalJson(output ?? null).length;
   return {
     ...(typeof data.by === 'string' ? { by: data.by } : {}),
     at: event.at,
-    output: bytes > EDIT_LIMIT ? { _truncated: true, _bytes: bytes } : output,
+    output: capped(output ?? null, EDIT_LIMIT),
     count: Number(data.count ?? 1),
     needed: Number(data.needed ?? 1),
   };

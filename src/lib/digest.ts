@@ -15,6 +15,17 @@ export function digestOf(value: unknown): string {
   return `sha256:${bytesToHex(sha256(utf8ToBytes(canonicalJson(value))))}`;
 }
 
+/**
+ * A value as it is, or, when its canonical JSON is longer than `limit`, a marker saying how big it was
+ * (`{"_truncated": true, "_bytes": n}`): what memos and notices carry in place of large content, which
+ * stays one read away.
+ */
+export function capped(value: unknown, limit: number): unknown {
+  if (value === undefined) return undefined;
+  const bytes = canonicalJson(value).length;
+  return bytes > limit ? { _truncated: true, _bytes: bytes } : value;
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {

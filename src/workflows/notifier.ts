@@ -2,7 +2,7 @@ import { CancellationScope, log, proxyLocalActivities } from '@temporalio/workfl
 import { isNotableEvent, isTerminalEvent } from '../contracts/event-types';
 import { NOTIFY_ACTIVITY, type NotifiedEvent, type NotifyActivities, type NotifyInput, type PauseNotice, type RunNotice } from '../contracts/notify';
 import type { Pause } from '../contracts/run';
-import { canonicalJson } from '../lib/digest';
+import { capped } from '../lib/digest';
 import type { RunState } from './run-state';
 
 /** Large pause context is cut in notifications, as in the memo (the full pause is one GET away). */
@@ -166,11 +166,11 @@ function pauseNotice(pause: Pause): PauseNotice {
     ...(pause.timeout_at ? { timeout_at: pause.timeout_at } : {}),
     on_timeout: pause.on_timeout,
     digest: pause.digest,
-    ...(pause.context !== undefined ? { context: capped(pause.context) } : {}),
+    ...(pause.context !== undefined ? { context: capped(pause.context, CONTEXT_LIMIT) } : {}),
     ...(decision
       ? {
           decision: {
-            value: capped(decision.value),
+            value: capped(decision.value, CONTEXT_LIMIT),
             ...(decision.by ? { by: decision.by } : {}),
             at: decision.at,
             ...(decision.comment ? { comment: decision.comment } : {}),
@@ -181,9 +181,4 @@ function pauseNotice(pause: Pause): PauseNotice {
       : {}),
     ...(pause.slack_channels ? { slack_channels: pause.slack_channels } : {}),
   };
-}
-
-function capped(value: unknown): unknown {
-  const bytes = canonicalJson(value).length;
-  return bytes > CONTEXT_LIMIT ? { _truncated: true, _bytes: bytes } : value;
 }

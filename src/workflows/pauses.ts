@@ -57,7 +57,7 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
     votes: [],
     ...(escalation ? { escalation } : {}),
     ...(run.input.started_by ? { started_by: run.input.started_by } : {}),
-    digest: digestOf(shown),
+    digest: digestOf(shownContent(shown)),
     ...(step.slack ? { slack_channels: [...step.slack.channels] } : {}),
     status: 'pending',
     created_at: createdAt.toISOString(),
@@ -67,13 +67,28 @@ export function newPause(run: RunState, step: PauseStep, requestId: string, cont
 }
 
 /**
- * The digest of what an output review shows now: as {@link newPause} digests a review's content, with
- * the output it shows since an edit (the task's original and the edit's author are not content).
+ * The digest of what a pause shows now (what a decision binds to): its content as {@link newPause}
+ * built it, and for an output review the output it shows since an edit (the task's original and the
+ * edit's author are not content).
  */
 export function reviewDigest(pause: Pause): string {
-  const { step, type, message, options, review, context, tool } = pause;
-  const shown = review ? { step: review.step, output: review.output, output_schema: review.output_schema } : undefined;
-  return digestOf({ step, type, message, options, review: shown, context, tool });
+  return digestOf(shownContent(pause));
+}
+
+/** The part of a pause its digest covers. */
+function shownContent(pause: Pick<Pause, 'step' | 'type' | 'message' | 'options' | 'review' | 'input_schema' | 'questions' | 'context' | 'tool'>): Record<string, unknown> {
+  const { step, type, message, options, review, input_schema, questions, context, tool } = pause;
+  return {
+    step,
+    type,
+    message,
+    ...(options ? { options } : {}),
+    ...(review ? { review: { step: review.step, output: review.output, ...(review.output_schema ? { output_schema: review.output_schema } : {}) } } : {}),
+    ...(input_schema !== undefined ? { input_schema } : {}),
+    ...(questions ? { questions } : {}),
+    ...(context !== undefined ? { context } : {}),
+    ...(tool ? { tool } : {}),
+  };
 }
 
 function reviewOf(run: RunState, step: Extract<PauseStep, { type: 'output_review' }>): Pause['review'] {

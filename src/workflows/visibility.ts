@@ -5,7 +5,7 @@ import type { Pause } from '../contracts/run';
 import { RUN_MEMO_KEY, SearchAttributes } from '../contracts/temporal';
 import { APPROVE_OPTION } from '../contracts/options';
 import { assigneeKeys } from '../lib/assignees';
-import { canonicalJson } from '../lib/digest';
+import { capped } from '../lib/digest';
 import { currentRound } from '../lib/review-rounds';
 import type { RunState } from './run-state';
 
@@ -224,12 +224,6 @@ function clipped(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
 
-/** A value as it is, or a marker saying how big it was when it is too big for a memo. */
-function capped(value: unknown, limit: number): unknown {
-  if (value === undefined) return undefined;
-  const bytes = canonicalJson(value).length;
-  return bytes > limit ? { _truncated: true, _bytes: bytes } : value;
-}
 
 function earliest(times: (string | undefined)[]): string | undefined {
   return times.filter((t): t is string => t !== undefined).sort()[0];
