@@ -6,6 +6,7 @@ import { ErrorType } from '../../src/contracts/errors';
 import type { Pause } from '../../src/contracts/run';
 import { RUN_BEHAVIOR } from '../../src/contracts/temporal';
 import { checkDecision } from '../../src/workflows/decisions';
+import { applyOutcome } from '../../src/workflows/pauses';
 import type { RunState } from '../../src/workflows/run-state';
 import { newRun, openPause } from './run-fixture';
 
@@ -541,6 +542,52 @@ describe('decision-rule bugs found by these properties, each kept as a test once
         expect(pause.status).toBe('pending');
       }),
       { numRuns: 20 },
+    );
+  });
+
+  /**
+   * The invariant behind the rule above, over random sequences of approvals, rejections and edits by a
+   * few reviewers (behavior 5): a review settles approved only when as many distinct people as it
+   * needs approved in the round that settled it (votes since the last edit), nobody counts twice in a
+   * round, and what ships is what that round approved.
+   */
+  it('an output review settles approved only with enough distinct approvers of what ships', () => {
+    const outputs = [{ v: 1 }, { v: 2 }, { v: 3 }];
+    const attemptArb = fc.record({
+      by: fc.constantFrom('alice', 'bob', 'carol', 'dave'),
+      value: fc.oneof(fc.constant<unknown>('approve'), fc.constant<unknown>('reject'), fc.constantFrom(...outputs).map((edit): unknown => ({ edit }))),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.array(attemptArb, { maxLength: 25 }), (needed, rejections, attempts) => {
+        const step: PauseStep = { name: STEP, type: 'output_review', message: 'Check the draft', review: 'draft', approvals_required: needed, rejections_required: rejections };
+        const run = newRun([{ name: 'draft', type: 'task', handler: 'write' }, step], { settings: { max_lifetime_ms: 86_400_000, behavior: RUN_BEHAVIOR } });
+        const draft = run.startStep({ name: 'draft', type: 'task', handler: 'write' });
+        run.completeStep(draft, outputs[0]);
+        const { pause, record } = openPause(run, step);
+        for (const attempt of attempts) {
+          decide(run, { step: STEP, ...attempt, ...(pause.status === 'pending' ? { digest: pause.digest } : {}) });
+          const round = pause.votes.slice(pause.round_from ?? 0);
+          const counted = round.map((v) => (v.value === 'reject' ? 'reject' : 'approve'));
+          const approvers = new Set(round.filter((_, i) => counted[i] === 'approve').map((v) => v.by));
+          const rejecters = new Set(round.filter((_, i) => counted[i] === 'reject').map((v) => v.by));
+          // Nobody has two votes that count in one round.
+          expect(approvers.size + rejecters.size).toBe(round.length);
+          if (pause.status === 'pending') {
+            expect(approvers.size).toBeLessThan(needed);
+            expect(rejecters.size).toBeLessThan(rejections);
+            continue;
+          }
+          if (pause.decision!.value === 'reject') {
+            expect(rejecters.size).toBe(rejections);
+          } else {
+            expect(approvers.size).toBe(needed);
+            applyOutcome(run, step, pause, record);
+            expect(run.context().steps.draft!.output).toEqual(pause.review!.output);
+          }
+          break;
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
