@@ -17,10 +17,10 @@ import type { AgentLoopState } from '../contracts/agent';
 import type { Step } from '../contracts/definition';
 import { DEFAULT_INTERACTION } from '../contracts/interaction';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
-import { canonicalJson, digestOf } from '../lib/digest';
-import { currentRound, editOf } from '../lib/review-rounds';
+import { digestOf } from '../lib/digest';
+import { currentRound } from '../lib/review-rounds';
 import { isApproval } from './decisions';
-import { reviewDigest } from './pauses';
+import { countsAs, startRound, startsRound } from './pause-kinds/output-review';
 
 /**
  * Everything a run knows, as plain JSON: this object is what continue-as-new carries, so it holds
@@ -194,21 +194,19 @@ export class RunState {
    * Counts a decision. Most pauses settle on the first one; a pause that needs several approvers
    * settles once enough distinct principals approved (or enough rejected).
    *
-   * From behavior 5 an edit of an output review is its author's approval of the edited output. An edit
-   * that changes what the review shows replaces it (the task's own output stays as `review.original`),
-   * gives the pause a new digest and starts a new round: only the votes from the edit on count, so the
-   * approvals and rejections before it, cast on other content, no longer do and their authors may vote
-   * again. The vote that completes a round settles the pause with its own value; what ships is what
-   * the review shows (see applyOutcome). An edit that changes nothing is a plain approval.
+   * From behavior 5 an output review counts in rounds (pause-kinds/output-review.ts): an edit is its author's
+   * approval of the edited output, one that changes what the review shows starts a new round, and only
+   * the votes since count. The vote that completes a round settles the pause with its own value; what
+   * ships is what the review shows (see applyOutcome).
    */
   castVote(pause: Pause, vote: Vote, skip = false): 'decided' | 'voted' {
-    const edited = !skip && this.startsRound(pause, vote.value);
+    const edited = !skip && startsRound(this, pause, vote.value);
     pause.votes.push(vote);
-    if (edited) this.startRound(pause, vote);
+    if (edited) startRound(pause, vote);
     const { approvals_required, rejections_required } = pause.rules;
-    const kind = this.countsAs(pause, vote.value);
+    const kind = countsAs(this, pause, vote.value);
     if (!skip && isApproval(pause) && (kind === APPROVE_OPTION || kind === REJECT_OPTION)) {
-      const count = currentRound(pause).filter((v) => this.countsAs(pause, v.value) === kind).length;
+      const count = currentRound(pause).filter((v) => countsAs(this, pause, v.value) === kind).length;
       const needed = kind === APPROVE_OPTION ? approvals_required : rejections_required;
       if (count < needed) {
         // An edit says what the next reviewers confirm: Slack rewrites its buttons with the new digest.
@@ -220,34 +218,6 @@ export class RunState {
     }
     this.settle(pause, { ...vote, ...(pause.votes.length > 1 ? { votes: pause.votes.length } : {}) }, skip ? 'skipped' : 'decided');
     return 'decided';
-  }
-
-  /** What a vote counts as: from behavior 5 an output review's edit is an approval; any other value is itself. */
-  countsAs(pause: Pause, value: unknown): unknown {
-    return this.reviewRounds(pause) && editOf(value) ? APPROVE_OPTION : value;
-  }
-
-  /** Whether a vote would start a new round: an output review's edit (behavior 5) that changes what it shows. */
-  startsRound(pause: Pause, value: unknown): boolean {
-    const edit = this.reviewRounds(pause) ? editOf(value) : undefined;
-    return edit !== undefined && canonicalJson(edit.edit) !== canonicalJson(pause.review?.output);
-  }
-
-  /** The review shows the edit (its last vote) from now on, under a new digest, and counts votes from it. */
-  private startRound(pause: Pause, vote: Vote): void {
-    const { original, edited_by, ...review } = pause.review!;
-    const output = editOf(vote.value)!.edit;
-    const task = edited_by === undefined ? review.output : original;
-    // An edit back to what the task returned undoes the edits: still a new round (the votes were on
-    // other content), but nothing edited ships.
-    pause.review =
-      canonicalJson(output) === canonicalJson(task) ? { ...review, output } : { ...review, output, original: task, edited_by: vote.by ?? 'an unnamed sender' };
-    pause.digest = reviewDigest(pause);
-    pause.round_from = pause.votes.length - 1;
-  }
-
-  private reviewRounds(pause: Pause): boolean {
-    return pause.type === 'output_review' && this.behavior >= 5;
   }
 
   /** Closes a pause with its final decision. */
