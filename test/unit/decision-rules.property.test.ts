@@ -24,6 +24,8 @@ import { newRun, openPause } from './run-fixture';
  */
 
 const RUNS = 200;
+/** The seed of the fixed sample that reaches every outcome (see the first property). */
+const COVERAGE_SEED = 1;
 const AT = new Date('2026-01-01T00:00:00.000Z');
 const STEP = 'approval';
 
@@ -387,12 +389,13 @@ describe('decision rules over random pauses and random decisions', () => {
 
   it('every decision gets the outcome the rules give it; refusals and repeats change nothing; one outcome settles the pause', () => {
     const seen = new Set<string>();
-    fc.assert(
-      fc.property(scenarioArb, ([s, attempts]) => {
-        for (const r of play(s, attempts).results) seen.add(r.kind === 'refused' ? `${r.type}:${String(r.details.rule ?? r.details.field ?? '')}` : r.kind);
-      }),
-      { numRuns: RUNS },
-    );
+    const outcomes = fc.property(scenarioArb, ([s, attempts]) => {
+      for (const r of play(s, attempts).results) seen.add(r.kind === 'refused' ? `${r.type}:${String(r.details.rule ?? r.details.field ?? '')}` : r.kind);
+    });
+    fc.assert(outcomes, { numRuns: RUNS });
+    // Whether a random sample reaches the rarest outcomes is chance (an idempotency conflict needs a
+    // reused key with other content): a fixed sample, the same every run, makes sure every one is played.
+    fc.assert(outcomes, { numRuns: RUNS, seed: COVERAGE_SEED });
     // Every outcome the rules have was reached.
     for (const outcome of [
       'voted',
