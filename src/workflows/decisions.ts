@@ -9,7 +9,7 @@ import { matchesAssignee } from '../lib/assignees';
 import { currentRound, editOf } from '../lib/review-rounds';
 import { checkAgainstSchema, describeViolations } from '../lib/json-schema';
 import type { RunState } from './run-state';
-import { countsAs, startsRound } from './pause-kinds/output-review';
+import { roundCount, startsRound } from './pause-kinds/output-review';
 
 /** Rejects a decision with one of the shared refusals (src/contracts/decision.ts). */
 function refuse(refusal: DecisionRefusal): never {
@@ -186,7 +186,7 @@ function checkApprovalRules(run: RunState, pause: Pause, request: DecisionReques
   const round = currentRound(pause);
   const earlier = round.find((v) => v.by === request.by);
   if (earlier) {
-    const approvals = round.filter((v) => countsAs(run, pause, v.value) === APPROVE_OPTION).length;
+    const approvals = roundCount(run, pause, APPROVE_OPTION);
     reject(ErrorType.AlreadyDecided, `${request.by} already decided ${JSON.stringify(earlier.value)} on step "${pause.step}" at ${earlier.at}; it needs ${rules.approvals_required} distinct approvers (${approvals} so far)`, {
       request_id: pause.request_id,
       decided_by: earlier.by,

@@ -18,9 +18,8 @@ import type { Step } from '../contracts/definition';
 import { DEFAULT_INTERACTION } from '../contracts/interaction';
 import { APPROVE_OPTION, REJECT_OPTION } from '../contracts/options';
 import { digestOf } from '../lib/digest';
-import { currentRound } from '../lib/review-rounds';
 import { isApproval } from './decisions';
-import { countsAs, startRound, startsRound } from './pause-kinds/output-review';
+import { countsAs, roundCount, startRound, startsRound } from './pause-kinds/output-review';
 
 /**
  * Everything a run knows, as plain JSON: this object is what continue-as-new carries, so it holds
@@ -206,7 +205,7 @@ export class RunState {
     const { approvals_required, rejections_required } = pause.rules;
     const kind = countsAs(this, pause, vote.value);
     if (!skip && isApproval(pause) && (kind === APPROVE_OPTION || kind === REJECT_OPTION)) {
-      const count = currentRound(pause).filter((v) => countsAs(this, pause, v.value) === kind).length;
+      const count = roundCount(this, pause, kind);
       const needed = kind === APPROVE_OPTION ? approvals_required : rejections_required;
       if (count < needed) {
         // An edit says what the next reviewers confirm: Slack rewrites its buttons with the new digest.

@@ -6,8 +6,7 @@ import { RUN_MEMO_KEY, SearchAttributes } from '../contracts/temporal';
 import { APPROVE_OPTION } from '../contracts/options';
 import { assigneeKeys } from '../lib/assignees';
 import { capped } from '../lib/digest';
-import { currentRound } from '../lib/review-rounds';
-import { countsAs } from './pause-kinds/output-review';
+import { roundCount } from './pause-kinds/output-review';
 import type { RunState } from './run-state';
 
 const TASK_SUMMARY_LENGTH = 200;
@@ -225,7 +224,6 @@ function clipped(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
 
-
 function earliest(times: (string | undefined)[]): string | undefined {
   return times.filter((t): t is string => t !== undefined).sort()[0];
 }
@@ -260,7 +258,7 @@ function describePause(run: RunState, pause: Pause): string {
   const who = pause.assignees.length === 0 || pause.assignees.includes('*') ? 'anyone with the approver role' : pause.assignees.join(', ');
   items.push(`**Who may decide:** ${who}${groups.length > 0 ? ` (send \`"groups": ${JSON.stringify(groups)}\`)` : ''}`);
   if (pause.rules.approvals_required > 1) {
-    const approvals = currentRound(pause).filter((v) => countsAs(run, pause, v.value) === APPROVE_OPTION).length;
+    const approvals = roundCount(run, pause, APPROVE_OPTION);
     items.push(`**Approvals:** ${approvals} of ${pause.rules.approvals_required} so far, from distinct people`);
   }
   if (pause.review?.edited_by) items.push(`**Edited by ${pause.review.edited_by}:** approve what it shows now; votes before the edit no longer count`);

@@ -1,7 +1,7 @@
 import { APPROVE_OPTION } from '../../contracts/options';
 import type { Pause, Vote } from '../../contracts/run';
 import { canonicalJson } from '../../lib/digest';
-import { editOf } from '../../lib/review-rounds';
+import { currentRound, editOf } from '../../lib/review-rounds';
 import { reviewDigest } from '../pauses';
 
 /**
@@ -21,6 +21,11 @@ function inRounds(run: Behaving, pause: Pause): boolean {
 /** What a vote counts as: from behavior 5 an output review's edit is an approval; any other value is itself. */
 export function countsAs(run: Behaving, pause: Pause, value: unknown): unknown {
   return inRounds(run, pause) && editOf(value) ? APPROVE_OPTION : value;
+}
+
+/** How many votes of the current round count as `kind` (approve or reject). */
+export function roundCount(run: Behaving, pause: Pause, kind: unknown): number {
+  return currentRound(pause).filter((v) => countsAs(run, pause, v.value) === kind).length;
 }
 
 /** Whether a vote would start a new round: an output review's edit (behavior 5) that changes what it shows. */
