@@ -91,6 +91,11 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
   const textOf = (selector: string) => js<string>(`document.querySelector(${JSON.stringify(selector)})?.innerText ?? ''`);
   const until = (expression: string, timeout = 20_000) => page.waitForFunction(expression, { timeout });
   const item = (id: string) => `button[data-request-id="${id}"]`;
+  /** Opens a request from the list, once its detail shows this title. */
+  const open = async (id: string, title: string) => {
+    await page.click(item(id));
+    await until(`document.querySelector('#detail-title')?.textContent === ${JSON.stringify(title)}`);
+  };
   const startRefund = async (amount: number, customer: string): Promise<Pending> => {
     const res = await start(stack, 'inbox-page-refund', { input: { task: `Refund ${customer}`, state: { amount, customer, reason: 'charged twice' } } }).expect(200);
     return res.body.output.pendingAction as Pending;
@@ -172,8 +177,7 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
   });
 
   it('opens it with its context, the digest it binds, who may decide and the time left counting down', async () => {
-    await page.click(item(first.request_id));
-    await until(`document.querySelector('#detail-title')?.textContent === 'Refund 120 EUR to acme?'`);
+    await open(first.request_id, 'Refund 120 EUR to acme?');
     const detail = await textOf('#detail');
     expect(detail).toContain('"amount": 120');
     expect(detail).toContain('"customer": "acme"');
@@ -220,8 +224,7 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     const width = `({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })`;
     expect(await js(width)).toEqual({ scroll: 375, client: 375 });
 
-    await page.click(item(second.request_id));
-    await until(`document.querySelector('#detail-title')?.textContent === 'Refund 75 EUR to globex?'`);
+    await open(second.request_id, 'Refund 75 EUR to globex?');
     // The open request takes the screen; the list is a "Back to list" away.
     expect(await js(`getComputedStyle(document.querySelector('#list-pane')).display`)).toBe('none');
     expect(await js(width)).toEqual({ scroll: 375, client: 375 });
@@ -262,8 +265,7 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     const run = await start(stack, 'inbox-page-forms', { input: { task: 'Replace a device', state: { customer: 'initech' } } }).expect(200);
     const input = run.body.output.pendingAction as Pending;
     await page.waitForSelector(item(input.request_id), { timeout: 20_000 });
-    await page.click(item(input.request_id));
-    await until(`document.querySelector('#detail-title')?.textContent === 'Where should the replacement for initech go?'`);
+    await open(input.request_id, 'Where should the replacement for initech go?');
     // The form starts from the schema's shape; sent as it is, the API refuses it, and the page says so in its words.
     expect(JSON.parse(await js<string>(`document.querySelector('#value').value`))).toEqual({ zip: '' });
     await page.click('#detail button[type="submit"]');
@@ -281,8 +283,7 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     const planItem = `button[data-request-id^="${run.body.run_id}.plan."]`;
     await page.waitForSelector(planItem, { timeout: 20_000 });
     const question = await js<string>(`document.querySelector(${JSON.stringify(planItem)}).dataset.requestId`);
-    await page.click(item(question));
-    await until(`document.querySelector('#detail-title')?.textContent === 'Which plan does initech move to?'`);
+    await open(question, 'Which plan does initech move to?');
     expect(await textOf('#detail fieldset legend')).toBe('Plan: Which plan?');
     await page.click('#detail input[type="radio"][value="Annual"]');
     await page.click('#detail button[type="submit"]');
@@ -302,8 +303,7 @@ describe('the approver inbox page (/inbox) in headless Chromium', () => {
     const edited = await stack.http('bob').post(`/v1/approvals/${review.request_id}/decision?wait=0`).send({ value: { edit } }).expect(200);
 
     await page.waitForSelector(item(review.request_id), { timeout: 20_000 });
-    await page.click(item(review.request_id));
-    await until(`document.querySelector('#detail-title')?.textContent === 'Check the letter to Ms. Lee'`);
+    await open(review.request_id, 'Check the letter to Ms. Lee');
     const detail = await textOf('#detail');
     expect(detail).toContain('Output of “draft” to review, as bob edited it');
     expect(detail).toContain('Dear Ms. Lee, the renewal is due.');
